@@ -1,0 +1,42 @@
+# One task runner. Every target installs what it needs first.
+PYTHON ?= python3
+TOOLS  := .tools
+UV     := $(TOOLS)/bin/uv
+VENV   := .venv
+RUN    := $(UV) run --frozen
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+
+.PHONY: install demo test lint bench serve docs clean
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet "uv==0.13.8"
+
+$(VENV)/.synced: $(UV) pyproject.toml uv.lock
+	$(UV) sync --frozen --quiet
+	touch $@
+
+install: $(VENV)/.synced
+
+demo: install
+	$(RUN) concord demo
+
+lint: install
+	$(RUN) ruff check src tests bench
+	$(RUN) ruff format --check src tests bench
+	$(RUN) mypy
+
+test: lint
+	$(RUN) pytest -q
+
+bench: install
+	$(RUN) python -m bench.run
+
+serve: install
+	$(RUN) concord serve
+
+docs: install
+	$(RUN) pytest -q tests/docs
+
+clean:
+	rm -rf $(VENV) $(TOOLS) concord-data .pytest_cache .mypy_cache .ruff_cache

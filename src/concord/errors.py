@@ -1,0 +1,105 @@
+"""Concord's one error family.
+
+Every error a user can see is a :class:`ConcordError`. Each domain has its own
+subclass, which carries the HTTP status and the CLI exit code that entry points use;
+nothing else in the code decides exit codes.
+
+::
+
+    ConcordError                      exit 1   HTTP 500
+    ├── ConfigurationError            exit 78  HTTP 500   bad CONCORD_* setting
+    ├── StorageError                  exit 74  HTTP 503   database unreachable or corrupt
+    ├── StatementError                exit 65  HTTP 422   statement rejected before append
+    │   ├── MalformedStatement                            not JSON, wrong schema, too large
+    │   ├── SignatureError                                bad, missing or unknown signature
+    │   ├── AuthorizationError        exit 77  HTTP 403   signer lacks the role
+    │   └── ConflictError             exit 65  HTTP 409   id reused by a different statement
+    ├── VerificationError             exit 2   HTTP 409   the log or a proof does not verify
+    ├── NotFoundError                 exit 66  HTTP 404   no such entry, principal, treaty, …
+    ├── TreatyError                   exit 65  HTTP 422   treaty file invalid
+    ├── EvidenceError                 exit 65  HTTP 422   evidence table rejected
+    ├── ClaimError                    exit 65  HTTP 422   claim filing rejected
+    └── ComplianceError               exit 70  HTTP 500   evaluation could not run
+"""
+
+from __future__ import annotations
+
+
+class ConcordError(Exception):
+    """Base of every error a Concord user can see."""
+
+    exit_code: int = 1
+    http_status: int = 500
+
+    def __init__(self, message: str, *, details: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details: list[str] = list(details or [])
+
+    def diagnostics(self) -> str:
+        """The message and every detail line, as shown to a user."""
+        lines = [self.message]
+        lines.extend(f"  - {d}" for d in self.details)
+        return "\n".join(lines)
+
+
+class ConfigurationError(ConcordError):
+    exit_code = 78
+    http_status = 500
+
+
+class StorageError(ConcordError):
+    exit_code = 74
+    http_status = 503
+
+
+class StatementError(ConcordError):
+    exit_code = 65
+    http_status = 422
+
+
+class MalformedStatement(StatementError):
+    pass
+
+
+class SignatureError(StatementError):
+    pass
+
+
+class AuthorizationError(StatementError):
+    exit_code = 77
+    http_status = 403
+
+
+class ConflictError(StatementError):
+    http_status = 409
+
+
+class VerificationError(ConcordError):
+    exit_code = 2
+    http_status = 409
+
+
+class NotFoundError(ConcordError):
+    exit_code = 66
+    http_status = 404
+
+
+class TreatyError(ConcordError):
+    exit_code = 65
+    http_status = 422
+
+
+class EvidenceError(ConcordError):
+    exit_code = 65
+    http_status = 422
+
+
+class ClaimError(ConcordError):
+    exit_code = 65
+    http_status = 422
+
+
+class ComplianceError(ConcordError):
+    exit_code = 70
+    http_status = 500
