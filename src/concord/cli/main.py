@@ -1,15 +1,54 @@
-"""The `concord` command: parses, calls a service, renders."""
+"""The ``concord`` command. Entry points parse, call a service and render; this module
+is the one place where errors become exit codes."""
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+from typing import Annotated
+
 import typer
+from rich.console import Console
 
-app = typer.Typer(no_args_is_help=True, help="Concord: the record and compliance engine of a treaty-monitoring office.")
+from concord.config import load_settings
+from concord.errors import ConcordError
+
+app = typer.Typer(
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="Concord: the tamper-evident record and compliance engine of a treaty-monitoring office.",
+)
+err = Console(stderr=True)
 
 
-@app.command()
-def version() -> None:
-    """Print Concord's version."""
-    from concord import __version__
+@app.callback()
+def _root(
+    ctx: typer.Context,
+    home: Annotated[
+        Path | None, typer.Option("--home", help="workspace folder (default $CONCORD_HOME)")
+    ] = None,
+) -> None:
+    ctx.obj = load_settings(home=home)
 
-    typer.echo(__version__)
+
+def _register() -> None:
+    from concord.cli import demo, identity, ledger
+
+    ledger.register(app)
+    identity.register(app)
+    demo.register(app)
+    from concord.cli.treaty import treaty_app
+
+    app.add_typer(treaty_app, name="treaty", help="Check, test and show treaties.")
+
+
+_register()
+
+
+def main() -> None:
+    """Run the CLI; a ConcordError becomes its message and its exit code."""
+    try:
+        app()
+    except ConcordError as exc:
+        err.print(f"[bold red]error:[/] {exc.diagnostics()}", highlight=False)
+        sys.exit(exc.exit_code)

@@ -1,0 +1,201 @@
+"""Commands over the log: init, submit, receipts, proofs, export, verify, rebuild."""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from concord.cli.common import progress_bar, settings_of, workspace
+from concord.errors import ConcordError, MalformedStatement, VerificationError
+from concord.ledger.audit import rebuild as rebuild_log
+from concord.ledger.audit import verify_database
+from concord.ledger.export import export_tiles, verify_tiles
+from concord.ledger.notes import NoteVerifier
+from concord.workspace import VKEY, init_workspace
+
+out = Console()
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+def init(
+    ctx: typer.Context,
+    office_id: Annotated[str, typer.Option(help="principal id of the office")] = "office",
+    office_name: Annotated[
+        str, typer.Option(help="name of the office")
+    ] = "Peace Monitoring Office",
+    established: Annotated[
+        str | None, typer.Option(help="genesis time, UTC (default: now)")
+    ] = None,
+) -> None:
+    """Create a workspace: keys, database and the genesis entry."""
+    when = datetime.now(UTC).replace(microsecond=0)
+    if established:
+        when = datetime.fromisoformat(established.replace("Z", "+00:00"))
+    ws = init_workspace(
+        settings_of(ctx), office_id=office_id, office_name=office_name, established_at=when
+    )
+    out.print(f"workspace created in {ws.settings.home}")
+    out.print(f"checkpoint verifier key: {ws.verifier.vkey()}")
+    ws.close()
+
+
+def _read_envelopes(path: Path) -> list[str]:
+    text = path.read_text()
+    stripped = text.lstrip()
+    if stripped.startswith("["):
+        items = json.loads(text)
+        return [json.dumps(item) for item in items]
+    lines = [line for line in text.splitlines() if line.strip()]
+    if len(lines) > 1 and all(line.lstrip().startswith("{") for line in lines):
+        return lines
+    return [text]
+
+
+def submit(
+    ctx: typer.Context,
+    files: Annotated[
+        list[Path], typer.Argument(help="DSSE envelopes: JSON, JSON array or JSON lines")
+    ],
+    receipts: Annotated[
+        Path | None, typer.Option(help="write the receipts here as JSON lines")
+    ] = None,
+) -> None:
+    """Submit signed statements; all of them are appended or none is."""
+    envelopes: list[str] = []
+    for path in files:
+        try:
+            envelopes.extend(_read_envelopes(path))
+        except (OSError, json.JSONDecodeError) as exc:
+            raise MalformedStatement(f"{path}: cannot read envelopes ({exc})") from exc
+    with workspace(ctx) as ws:
+        result = ws.ledger.submit_many(envelopes)
+    lines = [json.dumps(r.to_json(), sort_keys=True) for r in result]
+    if receipts:
+        receipts.write_text("\n".join(lines) + "\n")
+        out.print(f"{len(result)} statement(s) logged; receipts in {receipts}")
+    else:
+        for line in lines:
+            typer.echo(line)
+
+
+def receipt(ctx: typer.Context, statement_id: str) -> None:
+    """Print the receipt of a logged statement against the latest checkpoint."""
+    with workspace(ctx) as ws:
+        typer.echo(json.dumps(ws.ledger.receipt(statement_id).to_json(), indent=2, sort_keys=True))
+
+
+def checkpoint(ctx: typer.Context) -> None:
+    """Print the latest signed checkpoint (C2SP signed note)."""
+    with workspace(ctx) as ws:
+        typer.echo(ws.ledger.latest_checkpoint(), nl=False)
+
+
+def proof(
+    ctx: typer.Context,
+    kind: Annotated[str, typer.Argument(help="inclusion or consistency")],
+    first: Annotated[int, typer.Argument(help="leaf index (inclusion) or old size")],
+    size: Annotated[int | None, typer.Argument(help="tree size (default: current)")] = None,
+) -> None:
+    """Print an inclusion or consistency proof as JSON."""
+    with workspace(ctx) as ws:
+        n = ws.ledger.size() if size is None else size
+        if kind == "inclusion":
+            hashes = ws.ledger.inclusion_proof(first, n)
+            body = {"index": first, "size": n}
+        elif kind == "consistency":
+            hashes = ws.ledger.consistency_proof(first, n)
+            body = {"old_size": first, "new_size": n}
+        else:
+            raise VerificationError(f"proof kind {kind!r}: expected inclusion or consistency")
+        body["root"] = _b64(ws.ledger.root(n))  # type: ignore[assignment]
+        body["proof"] = [_b64(h) for h in hashes]  # type: ignore[assignment]
+        typer.echo(json.dumps(body, indent=2))
+
+
+def export(
+    ctx: typer.Context,
+    directory: Annotated[Path, typer.Argument(help="output folder for the static tiles")],
+) -> None:
+    """Write the log as C2SP tlog-tiles static files (checkpoint, tiles, entry bundles)."""
+    with workspace(ctx) as ws:
+        size = export_tiles(ws.ledger, directory, ws.settings.blobs_dir)
+        (directory / VKEY).write_text(ws.verifier.vkey() + "\n")
+    out.print(f"exported {size} entries to {directory}")
+
+
+def _verifier(ctx: typer.Context, key: str | None, tiles: Path | None) -> NoteVerifier:
+    if key:
+        return NoteVerifier.from_vkey(key)
+    for place in ([tiles / VKEY] if tiles else []) + [settings_of(ctx).home / VKEY]:
+        if place.exists():
+            return NoteVerifier.from_vkey(place.read_text())
+    raise VerificationError("no checkpoint verifier key: pass --key NAME+HASH+KEY")
+
+
+def verify(
+    ctx: typer.Context,
+    tiles: Annotated[
+        Path | None, typer.Option(help="verify a tiles export instead of the workspace")
+    ] = None,
+    trusted: Annotated[
+        Path | None, typer.Option(help="a checkpoint you trusted before; the log must extend it")
+    ] = None,
+    key: Annotated[str | None, typer.Option(help="the office's checkpoint verifier key")] = None,
+) -> None:
+    """Check the whole log end to end; names the first bad entry and exits non-zero."""
+    verifier = _verifier(ctx, key, tiles)
+    trusted_note = trusted.read_text() if trusted else None
+    with progress_bar() as bar:
+        task = bar.add_task("verifying", total=None)
+
+        def advance(n: int) -> None:
+            bar.advance(task, n)
+
+        if tiles is not None:
+            from concord.registry import default_registry
+
+            report = verify_tiles(
+                tiles, verifier, default_registry(), trusted_note=trusted_note, progress=advance
+            )
+        else:
+            with workspace(ctx) as ws:
+                bar.update(task, total=ws.ledger.size())
+                report = verify_database(
+                    ws.ledger, verifier, trusted_note=trusted_note, progress=advance
+                )
+    out.print(
+        f"[green]verified[/]: {report.size} entries, {report.statements} signatures and roles, "
+        f"{report.checkpoints} checkpoint(s); root {_b64(report.root)}"
+    )
+    if report.trusted is not None:
+        out.print(f"extends the trusted checkpoint of size {report.trusted.size}")
+
+
+def rebuild(ctx: typer.Context) -> None:
+    """Replay the whole log into fresh projections and compare them with the live state."""
+    with workspace(ctx) as ws, progress_bar() as bar:
+        task = bar.add_task("replaying", total=ws.ledger.size())
+        report = rebuild_log(ws.ledger, ws.ledger.registry, progress=lambda n: bar.advance(task, n))
+    if report.differences:
+        raise VerificationError(
+            "the replayed state differs from the live state", details=report.differences
+        )
+    tables = ", ".join(f"{k} {v}" for k, v in report.tables.items())
+    out.print(f"[green]rebuilt[/] {report.size} entries; identical state ({tables})")
+
+
+def register(app: typer.Typer) -> None:
+    for command in (init, submit, receipt, checkpoint, proof, export, verify, rebuild):
+        app.command()(command)
+
+
+__all__ = ["ConcordError", "register"]

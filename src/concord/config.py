@@ -1,0 +1,75 @@
+"""Configuration: the one place that reads ``CONCORD_*`` environment variables.
+
+Everything else receives a :class:`Settings` object; nothing deep inside reads the
+environment.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from concord.errors import ConfigurationError
+
+#: C2SP tlog-tiles entry bundles prefix each entry with a 16-bit length, so no log
+#: entry (a canonical DSSE envelope) can exceed 65,535 bytes. Larger evidence goes
+#: to the blob store and the statement commits to its SHA-256.
+MAX_ENTRY_BYTES = 65_535
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Settings:
+    """Typed settings of one Concord workspace."""
+
+    home: Path
+    database_url: str
+    log_origin: str = "concord.local/log"
+    batch_size: int = 1024
+
+    @property
+    def keys_dir(self) -> Path:
+        return self.home / "keys"
+
+    @property
+    def blobs_dir(self) -> Path:
+        return self.home / "blobs"
+
+    @property
+    def analytics_path(self) -> Path:
+        return self.home / "evidence.duckdb"
+
+    def with_home(self, home: Path) -> Settings:
+        """The same settings for another workspace folder (and its own SQLite file)."""
+        return replace(self, home=home, database_url=sqlite_url(home))
+
+
+def sqlite_url(home: Path) -> str:
+    return f"sqlite:///{(home / 'concord.db').resolve()}"
+
+
+def load_settings(env: Mapping[str, str] | None = None, *, home: Path | None = None) -> Settings:
+    """Read settings from ``env`` (default: the process environment)."""
+    env = os.environ if env is None else env
+    root = home or Path(env.get("CONCORD_HOME", "concord-data"))
+    url = env.get("CONCORD_DATABASE_URL") or sqlite_url(root)
+    if not (url.startswith("sqlite") or url.startswith("postgresql")):
+        raise ConfigurationError(
+            f"CONCORD_DATABASE_URL: unsupported database {url.split(':', 1)[0]!r}",
+            details=["use sqlite:///PATH or postgresql+psycopg://USER@HOST/DB"],
+        )
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    origin = env.get("CONCORD_LOG_ORIGIN", "concord.local/log")
+    if not origin or any(c.isspace() or c == "+" for c in origin):
+        raise ConfigurationError(
+            "CONCORD_LOG_ORIGIN: a log origin must be non-empty, without spaces or '+'"
+        )
+    try:
+        batch = int(env.get("CONCORD_BATCH_SIZE", "1024"))
+    except ValueError as exc:
+        raise ConfigurationError("CONCORD_BATCH_SIZE: expected an integer") from exc
+    if batch < 1:
+        raise ConfigurationError("CONCORD_BATCH_SIZE: must be at least 1")
+    return Settings(home=root, database_url=url, log_origin=origin, batch_size=batch)

@@ -1,0 +1,89 @@
+"""DSSE envelopes (Dead Simple Signing Envelope, secure-systems-lab/dsse v1.0).
+
+An envelope is ``{"payloadType", "payload" (base64), "signatures": [{"keyid", "sig"}]}``.
+Signatures are over the pre-authentication encoding (PAE), never over the raw
+payload, so a signature cannot be replayed under another payload type.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from concord.errors import MalformedStatement, SignatureError
+from concord.identity.canonical import canonical_json, parse_json
+from concord.identity.keys import SigningKey, b64, unb64
+
+PAYLOAD_TYPE = "application/vnd.concord.statement+json"
+
+
+def pae(payload_type: str, payload: bytes) -> bytes:
+    """DSSE v1 PAE: "DSSEv1" SP LEN(type) SP type SP LEN(body) SP body."""
+    kind = payload_type.encode("utf-8")
+    return b"DSSEv1 %d %s %d %s" % (len(kind), kind, len(payload), payload)
+
+
+@dataclass(frozen=True, slots=True)
+class Signature:
+    keyid: str
+    sig: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Envelope:
+    """A parsed DSSE envelope."""
+
+    payload_type: str
+    payload: bytes
+    signatures: tuple[Signature, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "payload": b64(self.payload),
+            "payloadType": self.payload_type,
+            "signatures": [{"keyid": s.keyid, "sig": b64(s.sig)} for s in self.signatures],
+        }
+
+    def canonical_bytes(self) -> bytes:
+        """The envelope as RFC 8785 JSON: the exact bytes that become a log entry."""
+        return canonical_json(self.to_json())
+
+
+def sign_envelope(payload: bytes, key: SigningKey, payload_type: str = PAYLOAD_TYPE) -> Envelope:
+    """Sign ``payload`` with ``key`` inside a DSSE envelope."""
+    signature = Signature(key.key_id, key.sign(pae(payload_type, payload)))
+    return Envelope(payload_type, payload, (signature,))
+
+
+def parse_envelope(data: bytes | str | dict[str, Any]) -> Envelope:
+    """Parse an envelope from JSON text or a decoded object; the payload is not trusted yet."""
+    obj = data if isinstance(data, dict) else parse_json(data, what="envelope")
+    if not isinstance(obj, dict):
+        raise MalformedStatement("envelope: expected a JSON object")
+    missing = [k for k in ("payloadType", "payload", "signatures") if k not in obj]
+    if missing:
+        raise MalformedStatement(f"envelope: missing field(s) {', '.join(missing)}")
+    extra = sorted(set(obj) - {"payloadType", "payload", "signatures"})
+    if extra:
+        raise MalformedStatement(f"envelope: unknown field(s) {', '.join(extra)}")
+    if obj["payloadType"] != PAYLOAD_TYPE:
+        raise MalformedStatement(
+            f"envelope.payloadType: expected {PAYLOAD_TYPE!r}, got {obj['payloadType']!r}"
+        )
+    if not isinstance(obj["payload"], str):
+        raise MalformedStatement("envelope.payload: expected a base64 string")
+    sigs = obj["signatures"]
+    if not isinstance(sigs, list) or not sigs:
+        raise SignatureError("envelope.signatures: the statement is not signed")
+    parsed: list[Signature] = []
+    for i, sig in enumerate(sigs):
+        if not isinstance(sig, dict) or not isinstance(sig.get("keyid"), str):
+            raise SignatureError(f"envelope.signatures[{i}]: expected {{keyid, sig}}")
+        if not isinstance(sig.get("sig"), str):
+            raise SignatureError(f"envelope.signatures[{i}].sig: missing")
+        parsed.append(Signature(sig["keyid"], unb64(sig["sig"], what=f"signatures[{i}].sig")))
+    try:
+        payload = unb64(obj["payload"], what="envelope.payload")
+    except SignatureError as exc:
+        raise MalformedStatement(exc.message) from exc
+    return Envelope(obj["payloadType"], payload, tuple(parsed))

@@ -1,0 +1,12 @@
+"""Roles a principal can hold, and the usual sets of them that statement types allow."""
+
+from __future__ import annotations
+
+OFFICE = "office"
+SIGNATORY = "signatory"
+THIRD_PARTY = "third_party"
+INSPECTOR = "inspector"
+
+ROLES = frozenset({OFFICE, SIGNATORY, THIRD_PARTY, INSPECTOR})
+PARTIES = frozenset({SIGNATORY, THIRD_PARTY})
+ANYONE = ROLES

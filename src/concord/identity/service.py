@@ -1,0 +1,151 @@
+"""Identity statement types and their projection into tables."""
+
+from __future__ import annotations
+
+import base64
+from datetime import UTC
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from concord.identity import roles
+from concord.identity.models import Principal, PrincipalKey
+from concord.identity.schemas import (
+    KeyRevoked,
+    KeyRotated,
+    KeySpec,
+    OfficeEstablished,
+    PrincipalRegistered,
+)
+from concord.identity.state import GENESIS_TYPE, IdentityState, KeyRecord, PrincipalRecord
+from concord.ledger.models import LedgerEntry
+from concord.ledger.statements import Statement, StatementType
+
+
+def _key_row(spec: KeySpec, principal_id: str, index: int) -> PrincipalKey:
+    return PrincipalKey(
+        key_id=spec.key_id,
+        principal_id=principal_id,
+        public_key=base64.b64decode(spec.public_key),
+        valid_from=spec.valid_from.astimezone(UTC),
+        registered_at=index,
+        revoked=False,
+        revoked_at=None,
+    )
+
+
+def _apply_office(session: Session, statement: Statement, index: int) -> None:
+    body = statement.body
+    assert isinstance(body, OfficeEstablished)
+    session.add(
+        Principal(
+            principal_id=body.principal_id,
+            name=body.name,
+            roles=roles.OFFICE,
+            party=None,
+            registered_at=index,
+        )
+    )
+    session.add(_key_row(body.key, body.principal_id, index))
+
+
+def _apply_principal(session: Session, statement: Statement, index: int) -> None:
+    body = statement.body
+    assert isinstance(body, PrincipalRegistered)
+    session.add(
+        Principal(
+            principal_id=body.principal_id,
+            name=body.name,
+            roles=",".join(sorted(set(body.roles))),
+            party=body.party,
+            registered_at=index,
+        )
+    )
+    session.add(_key_row(body.key, body.principal_id, index))
+
+
+def _revoke(session: Session, key_id: str, index: int) -> None:
+    session.execute(
+        update(PrincipalKey)
+        .where(PrincipalKey.key_id == key_id)
+        .values(revoked=True, revoked_at=index)
+    )
+
+
+def _apply_rotation(session: Session, statement: Statement, index: int) -> None:
+    body = statement.body
+    assert isinstance(body, KeyRotated)
+    session.add(_key_row(body.new_key, body.principal_id, index))
+    if body.retire_key_id:
+        session.flush()
+        _revoke(session, body.retire_key_id, index)
+
+
+def _apply_revocation(session: Session, statement: Statement, index: int) -> None:
+    body = statement.body
+    assert isinstance(body, KeyRevoked)
+    session.flush()
+    _revoke(session, body.key_id, index)
+
+
+STATEMENT_TYPES = [
+    StatementType(
+        GENESIS_TYPE,
+        OfficeEstablished,
+        frozenset({roles.OFFICE}),
+        _apply_office,
+        description="the office registers itself and its checkpoint key (first entry only)",
+    ),
+    StatementType(
+        "identity.principal_registered",
+        PrincipalRegistered,
+        frozenset({roles.OFFICE}),
+        _apply_principal,
+        description="the office registers a party, operator or inspector with its key",
+    ),
+    StatementType(
+        "identity.key_rotated",
+        KeyRotated,
+        roles.ANYONE,
+        _apply_rotation,
+        description="a principal (or the office) adds a new key, optionally retiring one",
+    ),
+    StatementType(
+        "identity.key_revoked",
+        KeyRevoked,
+        roles.ANYONE,
+        _apply_revocation,
+        description="a principal (or the office) revokes a key; nothing signed by it is accepted",
+    ),
+]
+
+IDENTITY_TYPES = frozenset(kind.name for kind in STATEMENT_TYPES)
+
+
+def load_identity_state(session: Session, genesis: Statement | None) -> IdentityState:
+    """Rebuild the in-memory identity state from the projection tables."""
+    state = IdentityState()
+    for principal in session.scalars(select(Principal)):
+        state.principals[principal.principal_id] = PrincipalRecord(
+            principal.principal_id,
+            principal.name,
+            frozenset(principal.roles.split(",")),
+            principal.party,
+        )
+    for key in session.scalars(select(PrincipalKey)):
+        valid_from = key.valid_from
+        if valid_from.tzinfo is None:
+            valid_from = valid_from.replace(tzinfo=UTC)
+        state.add_key(
+            key.principal_id, key.key_id, KeyRecord(bytes(key.public_key), valid_from, key.revoked)
+        )
+    if genesis is not None:
+        body = genesis.body
+        assert isinstance(body, OfficeEstablished)
+        state.office_id = body.principal_id
+        state.log_verifier_key = body.log_verifier_key
+    return state
+
+
+def genesis_entry(session: Session) -> bytes | None:
+    return session.scalar(select(LedgerEntry.entry).where(LedgerEntry.idx == 0))

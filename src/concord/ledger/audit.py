@@ -1,0 +1,151 @@
+"""Verification of a live workspace and of a tiles export, and rebuild by replay."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from concord.errors import VerificationError
+from concord.ledger import store
+from concord.ledger.notes import NoteSigner, NoteVerifier
+from concord.ledger.service import Ledger
+from concord.ledger.statements import StatementRegistry
+from concord.ledger.tree_check import check_stored_tree
+from concord.ledger.verify import VerifyReport, verify_entries
+from concord.storage.base import Base
+from concord.storage.db import make_engine, migrate
+
+Progress = Callable[[int], None]
+#: Tables that depend on batch boundaries rather than on the log's contents.
+NOT_REPLAYED = frozenset({"ledger_checkpoint", "alembic_version"})
+
+
+def verify_database(
+    ledger: Ledger,
+    verifier: NoteVerifier,
+    *,
+    trusted_note: str | None = None,
+    progress: Progress | None = None,
+) -> VerifyReport:
+    """Verify the live log in the ledger's database, end to end."""
+    with Session(ledger.engine) as session:
+        report = verify_entries(
+            store.iter_entries_with_leaves(session),
+            store.all_checkpoint_notes(session),
+            verifier,
+            ledger.registry,
+            origin=ledger.origin,
+            trusted_note=trusted_note,
+            max_entry_bytes=ledger.max_entry_bytes,
+            progress=progress,
+        )
+        check_stored_tree(session, report.size)
+    _check_genesis_key(ledger, verifier)
+    return report
+
+
+def _check_genesis_key(ledger: Ledger, verifier: NoteVerifier) -> None:
+    published = ledger.identity.log_verifier_key
+    if published is not None and published != verifier.vkey():
+        raise VerificationError(
+            "the checkpoint key in the genesis entry is not the key used to verify",
+            details=[f"genesis: {published}", f"used: {verifier.vkey()}"],
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class RebuildReport:
+    size: int
+    tables: dict[str, int]
+    differences: list[str]
+
+
+def rebuild(
+    ledger: Ledger,
+    registry: StatementRegistry,
+    *,
+    target_url: str | None = None,
+    progress: Progress | None = None,
+) -> RebuildReport:
+    """Replay the whole log into fresh projections and compare them with the live state."""
+    with tempfile.TemporaryDirectory(prefix="concord-rebuild-") as tmp:
+        url = target_url or f"sqlite:///{Path(tmp) / 'rebuild.db'}"
+        engine = make_engine(url)
+        try:
+            migrate(engine)
+            replica = Ledger(
+                engine,
+                registry,
+                NoteSigner.generate(ledger.origin),
+                origin=ledger.origin,
+                max_entry_bytes=ledger.max_entry_bytes,
+            )
+            size = _replay(ledger, replica, progress)
+            differences, counts = compare_tables(ledger.engine, engine)
+        finally:
+            engine.dispose()
+    return RebuildReport(size, counts, differences)
+
+
+def _replay(source: Ledger, replica: Ledger, progress: Progress | None) -> int:
+    batch: list[bytes] = []
+    size = 0
+    with Session(source.engine) as session:
+        for _index, entry in store.iter_entries(session):
+            batch.append(entry)
+            size += 1
+            if len(batch) == 2048:
+                replica.submit_many(batch)
+                if progress is not None:
+                    progress(len(batch))
+                batch = []
+    if batch:
+        replica.submit_many(batch)
+        if progress is not None:
+            progress(len(batch))
+    return size
+
+
+def _normal(value: Any) -> Any:
+    """One representation for values that SQLite and PostgreSQL return differently."""
+    if isinstance(value, memoryview):
+        return bytes(value)
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(UTC).replace(tzinfo=None)
+        return value.isoformat()
+    return value
+
+
+def _rows(engine: Engine, table_name: str) -> list[tuple[Any, ...]]:
+    table = Base.metadata.tables[table_name]
+    order = list(table.primary_key.columns) or list(table.columns)
+    with engine.connect() as conn:
+        rows = conn.execute(select(table).order_by(*order)).all()
+    return [tuple(_normal(v) for v in row) for row in rows]
+
+
+def compare_tables(live: Engine, rebuilt: Engine) -> tuple[list[str], dict[str, int]]:
+    """Differences between two databases, table by table (replayable tables only)."""
+    differences: list[str] = []
+    counts: dict[str, int] = {}
+    for name in sorted(Base.metadata.tables):
+        if name in NOT_REPLAYED:
+            continue
+        a, b = _rows(live, name), _rows(rebuilt, name)
+        counts[name] = len(a)
+        if a != b:
+            only_live = len(set(a) - set(b))
+            only_rebuilt = len(set(b) - set(a))
+            differences.append(
+                f"{name}: {len(a)} live rows, {len(b)} rebuilt; {only_live} only live, "
+                f"{only_rebuilt} only rebuilt"
+            )
+    return differences, counts

@@ -1,0 +1,84 @@
+"""Export of the log as C2SP tlog-tiles, and verification of such an export."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from concord.errors import VerificationError
+from concord.ledger import store
+from concord.ledger.models import LedgerCheckpoint, LedgerNode
+from concord.ledger.notes import NoteVerifier, open_checkpoint
+from concord.ledger.service import Ledger
+from concord.ledger.statements import StatementRegistry
+from concord.ledger.tiles import TILE_HEIGHT, TileReader, write_tiles
+from concord.ledger.verify import VerifyReport, verify_entries
+
+Progress = Callable[[int], None]
+
+
+def export_tiles(ledger: Ledger, directory: Path, blobs_dir: Path | None = None) -> int:
+    """Write the log at its latest checkpoint as static tiles; return the tree size."""
+    directory.mkdir(parents=True, exist_ok=True)
+    with Session(ledger.engine) as session:
+        latest = session.scalars(
+            select(LedgerCheckpoint).order_by(LedgerCheckpoint.size.desc()).limit(1)
+        ).first()
+        if latest is None:
+            raise VerificationError("the log is empty: nothing to export")
+        size = latest.size
+        levels = list(range(0, max(size.bit_length(), 1) + TILE_HEIGHT, TILE_HEIGHT))
+        nodes = {
+            (int(level), int(idx)): bytes(digest)
+            for level, idx, digest in session.execute(
+                select(LedgerNode.level, LedgerNode.idx, LedgerNode.hash).where(
+                    LedgerNode.level.in_(levels)
+                )
+            )
+        }
+        entries = (entry for _i, entry in store.iter_entries(session))
+        write_tiles(directory, size, entries, nodes, latest.note.encode())
+    if blobs_dir is not None and blobs_dir.exists():
+        target = directory / "blobs"
+        for blob in sorted(blobs_dir.rglob("*")):
+            if blob.is_file():
+                destination = target / blob.relative_to(blobs_dir)
+                if not destination.exists():
+                    destination.parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copyfile(blob, destination)
+    return size
+
+
+def verify_tiles(
+    directory: Path,
+    verifier: NoteVerifier,
+    registry: StatementRegistry,
+    *,
+    trusted_note: str | None = None,
+    max_entry_bytes: int = 65_535,
+    progress: Progress | None = None,
+) -> VerifyReport:
+    """Verify a tiles export: hash tiles, entries, signatures, roles and checkpoints."""
+    reader = TileReader(directory)
+    note = reader.checkpoint().decode("utf-8", errors="replace")
+    checkpoint = open_checkpoint(note, verifier)
+    reader.root(checkpoint.size)
+
+    def entries() -> Iterator[tuple[int, bytes, bytes | None]]:
+        for index, entry in enumerate(reader.entries(checkpoint.size)):
+            yield index, entry, None
+
+    return verify_entries(
+        entries(),
+        [note],
+        verifier,
+        registry,
+        origin=checkpoint.origin,
+        trusted_note=trusted_note,
+        max_entry_bytes=max_entry_bytes,
+        progress=progress,
+    )

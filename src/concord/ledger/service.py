@@ -1,0 +1,318 @@
+"""The ledger service: the one ``submit`` path through which every statement enters.
+
+A batch of statements is appended in one database transaction that holds the
+sequencer lock: every statement is parsed, authorised, checked and projected, the new
+tree nodes are stored, and the office signs a checkpoint over the new tree. Receipts
+are built only after the transaction commits (group commit: one durable write for the
+whole batch). If any statement fails, the whole batch is rolled back and nothing is
+appended.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from concord.errors import ConflictError, StatementError, VerificationError
+from concord.identity.dsse import Envelope
+from concord.identity.service import IDENTITY_TYPES, genesis_entry, load_identity_state
+from concord.identity.state import IdentityState
+from concord.ledger import merkle, store
+from concord.ledger.models import LedgerCheckpoint
+from concord.ledger.notes import Checkpoint, NoteSigner
+from concord.ledger.receipts import Receipt
+from concord.ledger.statements import Statement, StatementRegistry, parse_statement
+from concord.storage.db import lock_sequencer
+
+RawStatement = bytes | str | dict[str, Any] | Envelope
+
+
+@dataclass(slots=True)
+class _Pending:
+    statement: Statement
+    index: int
+    leaf: bytes
+
+
+class Ledger:
+    """Appends statements, signs checkpoints, serves proofs."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        registry: StatementRegistry,
+        signer: NoteSigner,
+        *,
+        origin: str,
+        max_entry_bytes: int,
+    ) -> None:
+        self.engine = engine
+        self.registry = registry
+        self.signer = signer
+        self.origin = origin
+        self.max_entry_bytes = max_entry_bytes
+        self._size = -1
+        self._identity = IdentityState()
+        self._frontier = merkle.Frontier()
+
+    # -- reading ---------------------------------------------------------------
+
+    @property
+    def identity(self) -> IdentityState:
+        with Session(self.engine) as session:
+            self._sync(session)
+        return self._identity
+
+    def size(self) -> int:
+        with Session(self.engine) as session:
+            return store.tree_size(session)
+
+    def latest_checkpoint(self) -> str:
+        with Session(self.engine) as session:
+            row = store.latest_checkpoint(session)
+            if row is None:
+                raise VerificationError("the log is empty: no checkpoint has been signed")
+            return row.note
+
+    def inclusion_proof(self, index: int, size: int) -> list[bytes]:
+        with Session(self.engine) as session:
+            self._check_size(session, size)
+            return self._inclusion(store.NodeView(session, {}), index, size)
+
+    def consistency_proof(self, old_size: int, new_size: int) -> list[bytes]:
+        with Session(self.engine) as session:
+            self._check_size(session, new_size)
+            view = store.NodeView(session, {})
+            ranges = merkle.consistency_proof_ranges(old_size, new_size)
+            view.prefetch(merkle.nodes_for_ranges(ranges))
+            return [merkle.range_hash(a, b, view) for a, b in ranges]
+
+    def root(self, size: int) -> bytes:
+        with Session(self.engine) as session:
+            self._check_size(session, size)
+            return self._root(store.NodeView(session, {}), size)
+
+    def receipt(self, statement_id: str) -> Receipt:
+        """The receipt of a logged statement against the latest checkpoint."""
+        with Session(self.engine) as session:
+            found = store.existing_statements(session, [statement_id])
+            if statement_id not in found:
+                from concord.errors import NotFoundError
+
+                raise NotFoundError(f"statement {statement_id!r} is not in the log")
+            return self._receipts_at_latest(session, [(statement_id, found[statement_id][0])])[0]
+
+    # -- appending -------------------------------------------------------------
+
+    def submit(self, raw: RawStatement) -> Receipt:
+        """Append one statement and return its receipt (idempotent for the same statement)."""
+        return self.submit_many([raw])[0]
+
+    def submit_many(
+        self, raws: Sequence[RawStatement], *, progress: Callable[[int], None] | None = None
+    ) -> list[Receipt]:
+        """Append statements in batches; all of a batch or none of it is appended."""
+        statements = [self._parse(i, raw, len(raws)) for i, raw in enumerate(raws)]
+        receipts: list[Receipt] = []
+        step = 4096
+        for start in range(0, len(statements), step):
+            receipts.extend(self._append_batch(statements[start : start + step]))
+            if progress is not None:
+                progress(min(step, len(statements) - start))
+        return receipts
+
+    def _parse(self, position: int, raw: RawStatement, total: int) -> Statement:
+        try:
+            return parse_statement(raw, self.registry, max_entry_bytes=self.max_entry_bytes)
+        except StatementError as exc:
+            if total > 1:
+                exc.message = f"statement #{position + 1}: {exc.message}"
+                exc.args = (exc.message,)
+            raise
+
+    def _append_batch(self, statements: list[Statement]) -> list[Receipt]:
+        with Session(self.engine) as session:
+            with session.begin():
+                lock_sequencer(session.connection())
+                self._sync(session)
+                fresh, known = self._split_known(session, statements)
+                identity = self._identity.copy() if fresh else self._identity
+                frontier = copy.deepcopy(self._frontier)
+                overlay: dict[store.NodeId, bytes] = {}
+                pending = self._stage(session, fresh, identity, frontier, overlay)
+                if pending:
+                    self._sign_checkpoint(session, frontier, overlay)
+            # Committed: the batch is durable. Only now does the in-memory state move on.
+            if pending:
+                self._identity, self._frontier, self._size = identity, frontier, frontier.size
+            return self._receipts(session, statements, pending, known, overlay)
+
+    def _split_known(
+        self, session: Session, statements: list[Statement]
+    ) -> tuple[list[Statement], dict[str, int]]:
+        existing = store.existing_statements(session, [s.id for s in statements])
+        fresh: list[Statement] = []
+        seen: dict[str, Statement] = {}
+        known: dict[str, int] = {}
+        for st in statements:
+            if st.id in existing:
+                index, digest = existing[st.id]
+                if digest != st.payload_sha256:
+                    raise ConflictError(
+                        f"{st.id}: this id is already used by a different statement "
+                        f"(log index {index})"
+                    )
+                known[st.id] = index
+            elif st.id in seen:
+                if seen[st.id].payload != st.payload:
+                    raise ConflictError(f"{st.id}: two different statements in one batch")
+            else:
+                seen[st.id] = st
+                fresh.append(st)
+        return fresh, known
+
+    def _stage(
+        self,
+        session: Session,
+        fresh: list[Statement],
+        identity: IdentityState,
+        frontier: merkle.Frontier,
+        overlay: dict[store.NodeId, bytes],
+    ) -> list[_Pending]:
+        entries: list[dict[str, Any]] = []
+        nodes: list[tuple[int, int, bytes]] = []
+        pending: list[_Pending] = []
+        for st in fresh:
+            kind = self.registry.kind(st.type)
+            index = frontier.size
+            identity.authorize(st, kind, index)
+            if st.type in IDENTITY_TYPES:
+                identity.check(st)
+            elif kind.check is not None:
+                kind.check(session, st)
+            if kind.apply is not None:
+                kind.apply(session, st, index)
+            if st.type in IDENTITY_TYPES:
+                identity.apply(st)
+            leaf = merkle.leaf_hash(st.entry)
+            created = frontier.append(leaf)
+            nodes.extend(created)
+            for level, idx, digest in created:
+                overlay[(level, idx)] = digest
+            entries.append(
+                {
+                    "idx": index,
+                    "statement_id": st.id,
+                    "statement_type": st.type,
+                    "author": st.author,
+                    "payload_sha256": st.payload_sha256,
+                    "entry": st.entry,
+                }
+            )
+            pending.append(_Pending(st, index, leaf))
+        session.flush()
+        store.insert_entries(session, entries)
+        store.insert_nodes(session, nodes)
+        return pending
+
+    def _sign_checkpoint(
+        self, session: Session, frontier: merkle.Frontier, overlay: dict[store.NodeId, bytes]
+    ) -> None:
+        root = frontier.root()
+        previous = store.latest_checkpoint(session)
+        if previous is not None:
+            # The office never signs two checkpoints that are inconsistent with each other.
+            view = store.NodeView(session, overlay)
+            if previous.size > frontier.size or self._root(view, previous.size) != bytes(
+                previous.root
+            ):
+                raise VerificationError(
+                    f"refusing to sign: the stored tree does not extend the checkpoint of "
+                    f"size {previous.size}; run `concord verify`"
+                )
+        note = self.signer.sign(Checkpoint(self.origin, frontier.size, root).text())
+        session.add(LedgerCheckpoint(size=frontier.size, root=root, note=note))
+
+    # -- receipts and proofs ---------------------------------------------------
+
+    def _receipts(
+        self,
+        session: Session,
+        statements: list[Statement],
+        pending: list[_Pending],
+        known: dict[str, int],
+        overlay: dict[store.NodeId, bytes],
+    ) -> list[Receipt]:
+        with Session(self.engine) as reader:
+            checkpoint = store.latest_checkpoint(reader)
+            assert checkpoint is not None
+            size, note = checkpoint.size, checkpoint.note
+            view = store.NodeView(reader, overlay)
+            index_of = {p.statement.id: p.index for p in pending} | known
+            wanted = sorted(set(index_of.values()))
+            view.prefetch(
+                merkle.nodes_for_ranges(
+                    [r for i in wanted for r in merkle.inclusion_proof_ranges(i, size)]
+                )
+            )
+            out: list[Receipt] = []
+            for st in statements:
+                index = index_of[st.id]
+                proof = self._inclusion(view, index, size)
+                out.append(Receipt(st.id, index, view[(0, index)], tuple(proof), note))
+            return out
+
+    def _receipts_at_latest(self, session: Session, items: list[tuple[str, int]]) -> list[Receipt]:
+        checkpoint = store.latest_checkpoint(session)
+        assert checkpoint is not None
+        view = store.NodeView(session, {})
+        return [
+            Receipt(
+                sid,
+                index,
+                view[(0, index)],
+                tuple(self._inclusion(view, index, checkpoint.size)),
+                checkpoint.note,
+            )
+            for sid, index in items
+        ]
+
+    @staticmethod
+    def _inclusion(view: store.NodeView, index: int, size: int) -> list[bytes]:
+        ranges = merkle.inclusion_proof_ranges(index, size)
+        view.prefetch(merkle.nodes_for_ranges(ranges))
+        return [merkle.range_hash(a, b, view) for a, b in ranges]
+
+    @staticmethod
+    def _root(view: store.NodeView, size: int) -> bytes:
+        if size == 0:
+            return merkle.EMPTY_ROOT
+        view.prefetch(merkle.nodes_for_ranges([(0, size)]))
+        return merkle.range_hash(0, size, view)
+
+    def _check_size(self, session: Session, size: int) -> None:
+        current = store.tree_size(session)
+        if not 0 <= size <= current:
+            raise VerificationError(f"tree size {size} is outside the log (size {current})")
+
+    # -- state -----------------------------------------------------------------
+
+    def _sync(self, session: Session) -> None:
+        """Catch up with appends made by other writers since this process last looked."""
+        size = store.tree_size(session)
+        if size == self._size:
+            return
+        raw = genesis_entry(session)
+        genesis = None
+        if raw is not None:
+            genesis = parse_statement(raw, self.registry, max_entry_bytes=self.max_entry_bytes)
+        self._identity = load_identity_state(session, genesis)
+        ids = merkle.full_subtrees(0, size)
+        nodes = store.fetch_nodes(session, ids)
+        self._frontier = merkle.Frontier.from_nodes(size, nodes)
+        self._size = size

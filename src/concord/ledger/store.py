@@ -1,0 +1,149 @@
+"""Reads and writes of the ledger tables, in one transaction's session."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import and_, func, insert, select
+from sqlalchemy.orm import Session
+
+from concord.ledger.models import LedgerCheckpoint, LedgerEntry, LedgerNode
+
+NodeId = tuple[int, int]
+_CHUNK = 900
+
+
+def tree_size(session: Session) -> int:
+    last = session.scalar(select(func.max(LedgerEntry.idx)))
+    return 0 if last is None else int(last) + 1
+
+
+def fetch_nodes(session: Session, ids: Iterable[NodeId]) -> dict[NodeId, bytes]:
+    """Hashes of the given perfect-subtree nodes, one query per level and chunk."""
+    by_level: dict[int, list[int]] = defaultdict(list)
+    for level, idx in ids:
+        by_level[level].append(idx)
+    found: dict[NodeId, bytes] = {}
+    for level, indexes in by_level.items():
+        for start in range(0, len(indexes), _CHUNK):
+            chunk = indexes[start : start + _CHUNK]
+            rows = session.execute(
+                select(LedgerNode.idx, LedgerNode.hash).where(
+                    LedgerNode.level == level, LedgerNode.idx.in_(chunk)
+                )
+            )
+            for idx, digest in rows:
+                found[(level, int(idx))] = bytes(digest)
+    return found
+
+
+class NodeView(Mapping[NodeId, bytes]):
+    """Node hashes from an in-memory overlay first, then from the database."""
+
+    def __init__(self, session: Session, overlay: Mapping[NodeId, bytes]) -> None:
+        self._session = session
+        self._overlay = overlay
+        self._cache: dict[NodeId, bytes] = {}
+
+    def prefetch(self, ids: Iterable[NodeId]) -> None:
+        missing = [i for i in ids if i not in self._overlay and i not in self._cache]
+        if missing:
+            self._cache.update(fetch_nodes(self._session, missing))
+
+    def __getitem__(self, key: NodeId) -> bytes:
+        if key in self._overlay:
+            return self._overlay[key]
+        if key not in self._cache:
+            self.prefetch([key])
+        try:
+            return self._cache[key]
+        except KeyError:
+            raise KeyError(f"tree node {key} is not stored") from None
+
+    def __iter__(self) -> Iterator[NodeId]:
+        return iter(self._overlay)
+
+    def __len__(self) -> int:
+        return len(self._overlay)
+
+
+def insert_entries(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    if rows:
+        session.execute(insert(LedgerEntry), list(rows))
+
+
+def insert_nodes(session: Session, nodes: Sequence[tuple[int, int, bytes]]) -> None:
+    if nodes:
+        session.execute(
+            insert(LedgerNode), [{"level": lv, "idx": i, "hash": h} for lv, i, h in nodes]
+        )
+
+
+def latest_checkpoint(session: Session) -> LedgerCheckpoint | None:
+    return session.scalars(
+        select(LedgerCheckpoint).order_by(LedgerCheckpoint.size.desc()).limit(1)
+    ).first()
+
+
+def checkpoint_at(session: Session, size: int) -> LedgerCheckpoint | None:
+    return session.get(LedgerCheckpoint, size)
+
+
+def existing_statements(session: Session, ids: Sequence[str]) -> dict[str, tuple[int, bytes]]:
+    """Statement id -> (index, payload SHA-256) for ids already in the log."""
+    found: dict[str, tuple[int, bytes]] = {}
+    for start in range(0, len(ids), _CHUNK):
+        chunk = list(ids[start : start + _CHUNK])
+        rows = session.execute(
+            select(LedgerEntry.statement_id, LedgerEntry.idx, LedgerEntry.payload_sha256).where(
+                LedgerEntry.statement_id.in_(chunk)
+            )
+        )
+        for sid, idx, digest in rows:
+            found[sid] = (int(idx), bytes(digest))
+    return found
+
+
+def iter_entries(
+    session: Session, start: int = 0, batch: int = 5000
+) -> Iterator[tuple[int, bytes]]:
+    """Every entry from ``start`` on, in index order, streamed in batches."""
+    position = start
+    while True:
+        rows = session.execute(
+            select(LedgerEntry.idx, LedgerEntry.entry)
+            .where(LedgerEntry.idx >= position)
+            .order_by(LedgerEntry.idx)
+            .limit(batch)
+        ).all()
+        if not rows:
+            return
+        for idx, entry in rows:
+            yield int(idx), bytes(entry)
+        position = int(rows[-1][0]) + 1
+
+
+def iter_entries_with_leaves(
+    session: Session, batch: int = 5000
+) -> Iterator[tuple[int, bytes, bytes | None]]:
+    """Every entry in index order with its stored leaf hash (None when missing)."""
+    position = 0
+    while True:
+        rows = session.execute(
+            select(LedgerEntry.idx, LedgerEntry.entry, LedgerNode.hash)
+            .outerjoin(LedgerNode, and_(LedgerNode.level == 0, LedgerNode.idx == LedgerEntry.idx))
+            .where(LedgerEntry.idx >= position)
+            .order_by(LedgerEntry.idx)
+            .limit(batch)
+        ).all()
+        if not rows:
+            return
+        for idx, entry, leaf in rows:
+            yield int(idx), bytes(entry), None if leaf is None else bytes(leaf)
+        position = int(rows[-1][0]) + 1
+
+
+def all_checkpoint_notes(session: Session) -> list[str]:
+    return list(session.scalars(select(LedgerCheckpoint.note).order_by(LedgerCheckpoint.size)))

@@ -1,0 +1,159 @@
+"""The verifier: re-derives everything from the entries and checks it.
+
+It re-hashes every entry (so an edited entry is caught even when the stored tree
+hashes were left alone), checks every statement's signature and its author's role by
+replaying the identity statements in log order, checks every signed checkpoint against
+the tree recomputed from the entries, and, given a checkpoint the auditor trusted
+before, checks that the log still extends it. The first problem found is reported by
+entry index or checkpoint size.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+from concord.errors import ConcordError, VerificationError
+from concord.identity.service import IDENTITY_TYPES
+from concord.identity.state import IdentityState
+from concord.ledger import merkle
+from concord.ledger.notes import Checkpoint, NoteVerifier, open_checkpoint
+from concord.ledger.statements import StatementRegistry, parse_statement
+
+Progress = Callable[[int], None]
+
+
+@dataclass(slots=True)
+class VerifyReport:
+    """What a successful verification established."""
+
+    size: int = 0
+    root: bytes = merkle.EMPTY_ROOT
+    statements: int = 0
+    checkpoints: int = 0
+    trusted: Checkpoint | None = None
+    types: dict[str, int] = field(default_factory=dict)
+
+
+def verify_entries(
+    entries: Iterable[tuple[int, bytes, bytes | None]],
+    checkpoint_notes: Sequence[str],
+    verifier: NoteVerifier,
+    registry: StatementRegistry,
+    *,
+    origin: str | None = None,
+    trusted_note: str | None = None,
+    max_entry_bytes: int,
+    progress: Progress | None = None,
+) -> VerifyReport:
+    """Verify a log given its entries in order and the checkpoints signed over it.
+
+    ``entries`` yields (index, entry bytes, stored leaf hash or None).
+    """
+    checkpoints = sorted(
+        (open_checkpoint(note, verifier, origin) for note in checkpoint_notes),
+        key=lambda c: c.size,
+    )
+    trusted = open_checkpoint(trusted_note, verifier, origin) if trusted_note else None
+    wanted = {c.size: c for c in checkpoints}
+    if trusted is not None:
+        wanted.setdefault(trusted.size, trusted)
+    report = VerifyReport(trusted=trusted)
+    frontier = merkle.Frontier()
+    identity = IdentityState()
+    _check_root_at(frontier, wanted, trusted)
+    for expected, (index, entry, stored) in enumerate(entries):
+        if index != expected:
+            raise VerificationError(
+                f"entry {expected}: missing (the next stored entry is {index})",
+                details=["entries were deleted or reordered"],
+            )
+        leaf = merkle.leaf_hash(entry)
+        if stored is not None and stored != leaf:
+            raise VerificationError(
+                f"entry {index}: its bytes do not hash to the stored leaf hash",
+                details=["the entry was edited, swapped or replaced after it was logged"],
+            )
+        _check_statement(
+            index=index,
+            entry=entry,
+            identity=identity,
+            registry=registry,
+            max_entry_bytes=max_entry_bytes,
+            report=report,
+        )
+        frontier.append(leaf)
+        _check_root_at(frontier, wanted, trusted)
+        if progress is not None:
+            progress(1)
+    report.size = frontier.size
+    report.root = frontier.root()
+    report.checkpoints = len(checkpoints)
+    _check_coverage(report, checkpoints, trusted)
+    return report
+
+
+def _check_statement(
+    *,
+    index: int,
+    entry: bytes,
+    identity: IdentityState,
+    registry: StatementRegistry,
+    max_entry_bytes: int,
+    report: VerifyReport,
+) -> None:
+    try:
+        statement = parse_statement(entry, registry, max_entry_bytes=max_entry_bytes)
+        if statement.entry != entry:
+            raise VerificationError("the entry is not a canonical envelope")
+        kind = registry.kind(statement.type)
+        identity.authorize(statement, kind, index)
+        if statement.type in IDENTITY_TYPES:
+            identity.check(statement)
+            identity.apply(statement)
+    except VerificationError as exc:
+        raise VerificationError(f"entry {index}: {exc.message}", details=exc.details) from exc
+    except ConcordError as exc:
+        raise VerificationError(f"entry {index}: {exc.message}", details=exc.details) from exc
+    report.statements += 1
+    report.types[statement.type] = report.types.get(statement.type, 0) + 1
+
+
+def _check_root_at(
+    frontier: merkle.Frontier, wanted: dict[int, Checkpoint], trusted: Checkpoint | None
+) -> None:
+    checkpoint = wanted.get(frontier.size)
+    if checkpoint is None or frontier.root() == checkpoint.root:
+        return
+    if trusted is not None and checkpoint is trusted:
+        raise VerificationError(
+            f"the log is not consistent with the trusted checkpoint of size {trusted.size}",
+            details=["entries before that size were changed since the checkpoint was trusted"],
+        )
+    raise VerificationError(
+        f"checkpoint of size {checkpoint.size}: its root does not match entries "
+        f"0..{checkpoint.size - 1}",
+        details=["an entry before that size was changed, or the checkpoint was forged"],
+    )
+
+
+def _check_coverage(
+    report: VerifyReport, checkpoints: list[Checkpoint], trusted: Checkpoint | None
+) -> None:
+    if checkpoints and checkpoints[-1].size > report.size:
+        raise VerificationError(
+            f"the office signed a checkpoint of size {checkpoints[-1].size} but the log has "
+            f"only {report.size} entries",
+            details=["entries were deleted from the end of the log"],
+        )
+    if report.size and (not checkpoints or checkpoints[-1].size != report.size):
+        last = checkpoints[-1].size if checkpoints else 0
+        raise VerificationError(
+            f"entries {last}..{report.size - 1} are not covered by any signed checkpoint"
+        )
+    if trusted is not None and trusted.size > report.size:
+        raise VerificationError(
+            f"the trusted checkpoint has size {trusted.size} but the log has only "
+            f"{report.size} entries",
+            details=["the log was truncated or rolled back since that checkpoint"],
+        )

@@ -1,0 +1,17 @@
+"""The statement types of this Concord build, gathered from every domain."""
+
+from __future__ import annotations
+
+from concord.identity.service import STATEMENT_TYPES as IDENTITY
+from concord.ledger.statements import StatementRegistry, StatementType
+
+
+def domain_statement_types() -> list[StatementType]:
+    """Every domain's statement types, in a fixed order."""
+    return [*IDENTITY]
+
+
+def default_registry() -> StatementRegistry:
+    registry = StatementRegistry()
+    registry.register(domain_statement_types())
+    return registry

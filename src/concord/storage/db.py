@@ -1,0 +1,76 @@
+"""Engines for the embedded default (SQLite, WAL) and the server (PostgreSQL).
+
+Appends are serialised by the database itself, so one sequencer orders them even with
+several writer processes: SQLite transactions start with ``BEGIN IMMEDIATE`` (one
+writer at a time) and PostgreSQL transactions that append take a transaction-scoped
+advisory lock.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.exc import OperationalError
+
+from concord.errors import StorageError
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+#: Arbitrary constant naming the advisory lock that makes one sequencer on PostgreSQL.
+SEQUENCER_LOCK = 0x434F4E43
+
+
+def make_engine(url: str) -> Engine:
+    """An engine with Concord's durability settings."""
+    if url.startswith("sqlite"):
+        path = url.removeprefix("sqlite:///")
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 60})
+        event.listen(engine, "connect", _sqlite_connect)
+        event.listen(engine, "begin", _sqlite_begin)
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    # Let SQLAlchemy's "begin" event issue BEGIN itself, so it can be IMMEDIATE.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    # synchronous=FULL: a commit is on disk before it returns, so a receipt is never
+    # handed out for an append that a crash could lose.
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def _sqlite_begin(connection: Connection) -> None:
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def lock_sequencer(connection: Connection) -> None:
+    """Take the sequencer lock for this transaction (PostgreSQL; SQLite already has it)."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": SEQUENCER_LOCK})
+
+
+def alembic_config(url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to the newest migration."""
+    try:
+        with engine.begin() as connection:
+            config = alembic_config(engine.url.render_as_string(hide_password=False))
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+    except OperationalError as exc:
+        raise StorageError(f"cannot reach the database: {exc.orig}") from exc

@@ -1,0 +1,6 @@
+"""Imports every domain's tables so that the metadata is complete."""
+
+from __future__ import annotations
+
+import concord.identity.models
+import concord.ledger.models  # noqa: F401
