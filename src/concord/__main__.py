@@ -1,0 +1,5 @@
+"""``python -m concord`` runs the CLI."""
+
+from concord.cli.main import main
+
+main()
