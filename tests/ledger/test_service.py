@@ -264,3 +264,20 @@ def test_two_ledgers_on_one_database_share_one_sequence(tmp_path: Path, database
     finally:
         second.close()
         first.close()
+
+
+def test_a_refused_batch_leaves_no_trace_in_who_may_sign(ws: Workspace) -> None:
+    newcomer = SigningKey.generate("newcomer")
+    good = sign_statement(
+        ws.office_key,
+        "identity.principal_registered",
+        __import__("factories").principal_body("newcomer", newcomer, "signatory"),
+        issued_at=T0,
+        statement_id="reg-newcomer",
+    )
+    with pytest.raises(MalformedStatement):
+        ws.ledger.submit_many([good, "{not json"])
+    revoke = KeyRevoked(principal_id="newcomer", key_id=newcomer.key_id, reason="x")
+    with pytest.raises(SignatureError, match="not a registered principal"):
+        ws.submit_as(newcomer, "identity.key_revoked", revoke, issued_at=T0)
+    assert ws.ledger.submit(good).index == 1

@@ -9,8 +9,7 @@ until the entry that revoked it, and only statements issued on or after its
 from __future__ import annotations
 
 import base64
-import copy
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from concord.errors import AuthorizationError, SignatureError
@@ -55,8 +54,14 @@ class IdentityState:
     log_verifier_key: str | None = None
 
     def add_key(self, principal_id: str, key_id: str, record: KeyRecord) -> None:
-        self.principals[principal_id].keys[key_id] = record
+        principal = self.principals[principal_id]
+        self.principals[principal_id] = replace(principal, keys={**principal.keys, key_id: record})
         self.key_owner[key_id] = principal_id
+
+    def revoke_key(self, principal_id: str, key_id: str) -> None:
+        principal = self.principals[principal_id]
+        revoked = replace(principal.keys[key_id], revoked=True)
+        self.principals[principal_id] = replace(principal, keys={**principal.keys, key_id: revoked})
 
     def _check_new_key(self, statement: Statement, spec: KeySpec) -> None:
         _key_record(spec, statement.id)
@@ -67,7 +72,10 @@ class IdentityState:
             )
 
     def copy(self) -> IdentityState:
-        return copy.deepcopy(self)
+        """A copy that can change without changing this one (records are replaced, not edited)."""
+        return IdentityState(
+            dict(self.principals), dict(self.key_owner), self.office_id, self.log_verifier_key
+        )
 
     def authorize(self, statement: Statement, kind: StatementType, index: int) -> None:
         """Raise unless ``statement`` is validly signed by its author holding a needed role."""
@@ -138,14 +146,13 @@ class IdentityState:
             self.principals[body.principal_id] = record
             self.add_key(body.principal_id, body.key.key_id, _key_record(body.key, statement.id))
         elif isinstance(body, KeyRotated):
-            principal = self.principals[body.principal_id]
             self.add_key(
                 body.principal_id, body.new_key.key_id, _key_record(body.new_key, statement.id)
             )
             if body.retire_key_id:
-                principal.keys[body.retire_key_id].revoked = True
+                self.revoke_key(body.principal_id, body.retire_key_id)
         elif isinstance(body, KeyRevoked):
-            self.principals[body.principal_id].keys[body.key_id].revoked = True
+            self.revoke_key(body.principal_id, body.key_id)
 
     def check(self, statement: Statement) -> None:
         """Domain rules of identity statements, against the current state."""

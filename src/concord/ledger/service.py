@@ -260,10 +260,14 @@ class Ledger:
                     [r for i in wanted for r in merkle.inclusion_proof_ranges(i, size)]
                 )
             )
+            memo: dict[tuple[int, int], bytes] = {}
             out: list[Receipt] = []
             for st in statements:
                 index = index_of[st.id]
-                proof = self._inclusion(view, index, size)
+                proof = [
+                    memo[r] if r in memo else memo.setdefault(r, merkle.range_hash(*r, view))
+                    for r in merkle.inclusion_proof_ranges(index, size)
+                ]
                 out.append(Receipt(st.id, index, view[(0, index)], tuple(proof), note))
             return out
 

@@ -24,7 +24,7 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
 
 from concord.errors import MalformedStatement
-from concord.identity.canonical import canonical_json, parse_json
+from concord.identity.canonical import canonical_json, parse_canonical
 from concord.identity.dsse import Envelope, parse_envelope
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$")
@@ -143,7 +143,7 @@ def parse_statement(
             f"statement too large: {len(entry)} bytes, limit {max_entry_bytes}",
             details=["commit bulk data to the blob store and reference its SHA-256"],
         )
-    obj = parse_json(envelope.payload, what="payload")
+    obj, canonical = parse_canonical(envelope.payload, what="payload")
     if not isinstance(obj, dict):
         raise MalformedStatement("payload: expected a JSON object")
     missing = sorted(_HEADER_FIELDS - set(obj))
@@ -152,7 +152,7 @@ def parse_statement(
     extra = sorted(set(obj) - _HEADER_FIELDS)
     if extra:
         raise MalformedStatement(f"payload: unknown field(s) {', '.join(extra)}")
-    if canonical_json(obj) != envelope.payload:
+    if not canonical:
         raise MalformedStatement("payload: not in RFC 8785 canonical form")
     sid = obj["id"]
     if not isinstance(sid, str) or not ID_PATTERN.match(sid):

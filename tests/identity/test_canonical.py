@@ -1,0 +1,71 @@
+"""The fast canonical-JSON path is byte-identical to the RFC 8785 reference."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from concord.errors import MalformedStatement
+from concord.identity.canonical import canonical_json, parse_json, reference_canonical_json
+
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**53) + 1, max_value=2**53 - 1)
+    | st.floats(allow_nan=False, allow_infinity=False, min_value=-(2.0**52), max_value=2.0**52)
+    | st.text(),
+    lambda children: (
+        st.lists(children, max_size=5) | st.dictionaries(st.text(max_size=8), children, max_size=5)
+    ),
+    max_leaves=30,
+)
+
+
+@given(json_values)
+def test_fast_path_equals_the_reference(value: object) -> None:
+    assert canonical_json(value) == reference_canonical_json(value)
+
+
+def test_rfc8785_examples() -> None:
+    # RFC 8785 §3.2.3: sorting by UTF-16 code units, not by code points.
+    value = {
+        "\u20ac": "Euro Sign",
+        "\r": "Carriage Return",
+        "\ufb33": "Hebrew",
+        "1": "One",
+        "\U0001f600": "Emoji",
+        "\u0080": "Control",
+        "\u00f6": "Latin",
+    }
+    expected = (
+        '{"\\r":"Carriage Return","1":"One","\u0080":"Control","\u00f6":"Latin",'
+        '"\u20ac":"Euro Sign","\U0001f600":"Emoji","\ufb33":"Hebrew"}'
+    )
+    assert canonical_json(value) == expected.encode()
+    assert canonical_json({"n": 1.0, "big": 1e21}) == b'{"big":1e+21,"n":1}'
+
+
+def test_duplicate_keys_and_constants_are_refused() -> None:
+    with pytest.raises(MalformedStatement, match="duplicate JSON key 'a'"):
+        parse_json('{"a": 1, "a": 2}', what="payload")
+    with pytest.raises(MalformedStatement, match="NaN"):
+        parse_json('{"a": NaN}', what="payload")
+
+
+@given(json_values)
+def test_parse_canonical_accepts_exactly_the_canonical_bytes(value: object) -> None:
+    from concord.identity.canonical import parse_canonical
+
+    canonical = reference_canonical_json(value)
+    assert parse_canonical(canonical, what="x")[1] is True
+    spaced = canonical.replace(b":", b": ", 1)
+    if spaced != canonical:
+        assert parse_canonical(spaced, what="x")[1] is False
+
+
+def test_integers_beyond_ijson_are_refused() -> None:
+    from concord.identity.canonical import parse_canonical
+
+    with pytest.raises(MalformedStatement, match="safe integer"):
+        parse_canonical(b'{"a":9007199254740993}', what="payload")
