@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from concord.identity.service import STATEMENT_TYPES as IDENTITY
 from concord.ledger.statements import StatementRegistry, StatementType
+from concord.treaty.registry import STATEMENT_TYPES as TREATY
 
 
 def domain_statement_types() -> list[StatementType]:
     """Every domain's statement types, in a fixed order."""
-    return [*IDENTITY]
+    return [*IDENTITY, *TREATY]
 
 
 def default_registry() -> StatementRegistry:

@@ -3,4 +3,5 @@
 from __future__ import annotations
 
 import concord.identity.models
-import concord.ledger.models  # noqa: F401
+import concord.ledger.models
+import concord.treaty.models_db  # noqa: F401

@@ -1,0 +1,60 @@
+"""Registering treaties and amendments in the ledger, and the treaty in force by date."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+from factories import T0, make_workspace
+from sqlalchemy.orm import Session
+
+from concord.errors import NotFoundError, TreatyError
+from concord.ledger.audit import rebuild
+from concord.scenario.treaty import station_unity_text
+from concord.treaty.registry import treaty_in_force
+from concord.treaty.schemas import TREATY_REGISTERED
+from concord.treaty.service import registration_payload
+from concord.workspace import Workspace
+
+
+@pytest.fixture
+def ws(tmp_path: Path, database_url: str) -> Iterator[Workspace]:
+    workspace = make_workspace(tmp_path, database_url)
+    yield workspace
+    workspace.close()
+
+
+def test_station_unity_registers_and_is_in_force_from_entry_into_force(ws: Workspace) -> None:
+    body = registration_payload(station_unity_text())
+    receipt = ws.submit_as(ws.office_key, TREATY_REGISTERED, body, issued_at=T0)
+    assert receipt.index == 1
+    with Session(ws.engine) as session:
+        version = treaty_in_force(session, date(2187, 6, 1))
+        assert version.in_force
+        assert len(version.provisions()) == 63
+        assert len(version.requirements()) == 17
+        assert not treaty_in_force(session, date(2187, 2, 1)).in_force
+    assert rebuild(ws.ledger, ws.ledger.registry).differences == []
+
+
+def test_a_treaty_cannot_be_registered_twice_or_with_a_broken_file(ws: Workspace) -> None:
+    body = registration_payload(station_unity_text())
+    ws.submit_as(ws.office_key, TREATY_REGISTERED, body, issued_at=T0)
+    with pytest.raises(TreatyError, match="already registered"):
+        ws.submit_as(ws.office_key, TREATY_REGISTERED, body, issued_at=T0)
+    broken = body.model_copy(update={"document": body.document.replace("format:", "formaat:", 1)})
+    import hashlib
+
+    broken = broken.model_copy(
+        update={"document_sha256": hashlib.sha256(broken.document.encode()).hexdigest()}
+    )
+    with pytest.raises(TreatyError, match="invalid"):
+        ws.submit_as(ws.office_key, TREATY_REGISTERED, broken, issued_at=T0)
+    assert ws.ledger.size() == 2
+
+
+def test_no_treaty_registered_is_a_clear_error(ws: Workspace) -> None:
+    with Session(ws.engine) as session, pytest.raises(NotFoundError, match="no treaty"):
+        treaty_in_force(session, date(2187, 6, 1))
