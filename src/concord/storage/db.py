@@ -71,6 +71,6 @@ def migrate(engine: Engine) -> None:
         with engine.begin() as connection:
             config = alembic_config(engine.url.render_as_string(hide_password=False))
             config.attributes["connection"] = connection
-            command.upgrade(config, "head")
+            command.upgrade(config, "heads")
     except OperationalError as exc:
         raise StorageError(f"cannot reach the database: {exc.orig}") from exc

@@ -1,0 +1,478 @@
+"""Priority between overlapping claims, decided by the treaty's rules in force.
+
+Rules-as-code, as in OpenFisca and Catala: every rule cites its provision and has an
+effective date; the version in force on the day of the decision is the one applied (this
+is how claims registered before ratification are grandfathered). Each rule in force gives
+its finding on a pair of claims — it favours one, or it has nothing to say. Rules that
+disagree are settled by the treaty's explicit precedence; two disagreeing rules with no
+precedence between them leave the pair *contested*, to be opened as a case. The treaty
+may declare such a pair of rules contested on purpose (Sector Seven-Beta: operational
+presence against first filing); a disagreement it did not declare is still contested, and
+is flagged so the drafters can see the gap.
+
+The rule kinds follow cadastre practice: grandfathering of prior rights at a law's
+commencement, first-come-first-served by filing time, priority from operational presence,
+and use-it-or-lose-it activity requirements.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Literal, get_args
+
+import shapely
+from shapely.geometry.base import BaseGeometry
+
+from concord.claims.overlaps import MIN_OVERLAP_KM2
+from concord.errors import ClaimError, TreatyError
+
+RuleKind = Literal["grandfathered", "first_filed", "operational_presence", "activity_lapse"]
+RULE_KINDS: frozenset[str] = frozenset(get_args(RuleKind))
+REQUIRED_PARAMS: Mapping[str, tuple[str, ...]] = {
+    "grandfathered": ("cutoff",),
+    "activity_lapse": ("due_days",),
+}
+Precedence = Collection[tuple[str, str]]  # (higher rule id, lower rule id)
+ContestedPairs = Collection[frozenset[str]]
+
+
+@dataclass(frozen=True)
+class PriorityRule:
+    """One priority rule of the treaty, in force from ``effective_from``.
+
+    ``params``: ``cutoff`` (date) for ``grandfathered``; ``due_days`` (int) and
+    ``period_months`` (int dividing 12, default 3) for ``activity_lapse``.
+    """
+
+    id: str
+    kind: RuleKind
+    effective_from: date
+    cites: tuple[str, ...]
+    params: Mapping[str, date | int | str] = field(default_factory=dict, hash=False)
+    effective_until: date | None = None  # exclusive; None while the version is current
+
+    def __post_init__(self) -> None:
+        if self.kind not in RULE_KINDS:
+            raise TreatyError(f"priority rule {self.id}: unknown kind {self.kind!r}")
+        if not self.cites:
+            raise TreatyError(f"priority rule {self.id}: must cite the provision it applies")
+        missing = [p for p in REQUIRED_PARAMS.get(self.kind, ()) if p not in self.params]
+        if missing:
+            raise TreatyError(f"priority rule {self.id}: missing params {', '.join(missing)}")
+        if self.kind == "grandfathered" and not isinstance(self.params["cutoff"], date):
+            raise TreatyError(f"priority rule {self.id}: cutoff must be a date")
+        if self.kind == "activity_lapse":
+            self.int_param("due_days", 0, minimum=0)
+            if 12 % self.int_param("period_months", 3) != 0:
+                raise TreatyError(f"priority rule {self.id}: period_months must divide 12")
+
+    def int_param(self, name: str, default: int, *, minimum: int = 1) -> int:
+        """A whole-number parameter, checked."""
+        value = self.params.get(name, default)
+        if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
+            raise TreatyError(f"priority rule {self.id}: {name} must be a whole number ≥ {minimum}")
+        return value
+
+    def in_force(self, at: date) -> bool:
+        return self.effective_from <= at and (
+            self.effective_until is None or at < self.effective_until
+        )
+
+
+@dataclass(frozen=True)
+class ActivityRecord:
+    """A holder's activity report for one period (dates inclusive)."""
+
+    period_start: date
+    period_end: date
+    reported_on: date
+    operational: bool = True
+    worked_area: BaseGeometry | None = None  # None: the whole claim
+
+
+@dataclass(frozen=True)
+class ClaimFacts:
+    """What the priority rules need to know about one claim."""
+
+    claim_id: str
+    holder: str
+    filed_at: datetime
+    geometry: BaseGeometry
+    registered_on: date | None = None
+    activity: tuple[ActivityRecord, ...] = ()
+
+
+@dataclass(frozen=True)
+class RuleFinding:
+    """One rule's view of a pair: the claim it favours (or None) and why."""
+
+    rule_id: str
+    cites: tuple[str, ...]
+    favours: str | None
+    reason: str
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """The outcome for one overlapping pair."""
+
+    claim_a: str
+    claim_b: str
+    outcome: Literal["decided", "contested"]
+    winner: str | None
+    loser: str | None
+    decided_by: tuple[str, ...]  # rule ids that agree on the winner and are not overridden
+    disagreeing: tuple[str, ...]  # rule ids in unresolved disagreement (or none decided)
+    undeclared_conflict: bool  # contested by rules the treaty did not declare contested
+    findings: tuple[RuleFinding, ...]  # every rule in force, in precedence order
+
+    @property
+    def contested(self) -> bool:
+        return self.outcome == "contested"
+
+    @property
+    def cites(self) -> tuple[str, ...]:
+        """The provisions behind the outcome."""
+        ids = set(self.decided_by or self.disagreeing)
+        return tuple(c for f in self.findings if f.rule_id in ids for c in f.cites)
+
+
+def rules_in_force(rules: Iterable[PriorityRule], at: date) -> list[PriorityRule]:
+    """The version of each rule in force at ``at``; two versions at once is a treaty error."""
+    chosen: dict[str, PriorityRule] = {}
+    for rule in rules:
+        if rule.in_force(at):
+            if rule.id in chosen:
+                raise TreatyError(f"priority rule {rule.id}: two versions in force on {at}")
+            chosen[rule.id] = rule
+    return [chosen[i] for i in sorted(chosen)]
+
+
+def precedence_closure(rule_ids: Collection[str], precedence: Precedence) -> set[tuple[str, str]]:
+    """Transitive closure of the precedence pairs; a cycle is a treaty error."""
+    for pair in precedence:
+        unknown = [r for r in pair if r not in rule_ids]
+        if unknown:
+            raise TreatyError(f"precedence names unknown priority rule {unknown[0]}")
+    closure = set(precedence)
+    while True:
+        extra = {(a, d) for a, b in closure for c, d in closure if b == c} - closure
+        if not extra:
+            break
+        closure |= extra
+    cyclic = sorted(a for a, b in closure if a == b)
+    if cyclic:
+        raise TreatyError(f"priority precedence is circular through rule {cyclic[0]}")
+    return closure
+
+
+def _precedence_order(rules: Sequence[PriorityRule], closure: set[tuple[str, str]]) -> list[str]:
+    """Rule ids, higher precedence first, ties by id (Kahn's algorithm with a heap)."""
+    ids = {r.id for r in rules}
+    above = {i: {h for h, lo in closure if lo == i and h in ids} for i in ids}
+    ready = [i for i in ids if not above[i]]
+    heapq.heapify(ready)
+    order: list[str] = []
+    while ready:
+        current = heapq.heappop(ready)
+        order.append(current)
+        for i in ids:
+            if current in above[i]:
+                above[i].discard(current)
+                if not above[i]:
+                    heapq.heappush(ready, i)
+    return order
+
+
+def _period_bounds(start: date, months: int) -> tuple[date, date]:
+    """The calendar period of ``months`` (Jan-aligned) that begins on or after ``start``."""
+    index = (start.month - 1) // months
+    first = date(start.year, index * months + 1, 1)
+    if first < start:
+        index += 1
+        year, month0 = start.year + (index * months) // 12, (index * months) % 12
+        first = date(year, month0 + 1, 1)
+    year, month0 = first.year + (first.month - 1 + months) // 12, (first.month - 1 + months) % 12
+    return first, date(year, month0 + 1, 1) - timedelta(days=1)
+
+
+def lapse_date(claim: ClaimFacts, rule: PriorityRule, at: date) -> date | None:
+    """The day the claim lapsed under an ``activity_lapse`` rule, if on or before ``at``.
+
+    Use it or lose it: every full period after registration (or after the rule took
+    effect, for older claims) needs an activity report by ``due_days`` after the period
+    ends. Claims still awaiting registration have no activity duty yet.
+    """
+    if claim.registered_on is None:
+        return None
+    months = rule.int_param("period_months", 3)
+    due_days = rule.int_param("due_days", 0, minimum=0)
+    start = max(claim.registered_on, rule.effective_from)
+    while True:
+        first, last = _period_bounds(start, months)
+        due = last + timedelta(days=due_days)
+        if due >= at:  # the report is not yet late on ``at``
+            return None
+        covered = any(
+            r.period_start <= last and r.period_end >= first and r.reported_on <= due
+            for r in claim.activity
+        )
+        if not covered:
+            return due + timedelta(days=1)
+        start = last + timedelta(days=1)
+
+
+def _grandfathered(rule: PriorityRule, a: ClaimFacts, b: ClaimFacts, at: date) -> RuleFinding:
+    cutoff = rule.params["cutoff"]
+    if not isinstance(cutoff, date):  # checked in PriorityRule.__post_init__
+        raise TreatyError(f"priority rule {rule.id}: cutoff must be a date")
+
+    def prior(c: ClaimFacts) -> bool:
+        return c.registered_on is not None and c.registered_on < cutoff and c.registered_on <= at
+
+    if prior(a) == prior(b):
+        word = "both" if prior(a) else "neither"
+        return _finding(rule, None, f"{word} registered before {cutoff}")
+    first, other = (a, b) if prior(a) else (b, a)
+    reason = (
+        f"{first.claim_id} registered {first.registered_on}, before {cutoff}; {other.claim_id} not"
+    )
+    return _finding(rule, first.claim_id, reason)
+
+
+def _first_filed(rule: PriorityRule, a: ClaimFacts, b: ClaimFacts, at: date) -> RuleFinding:
+    if a.filed_at == b.filed_at:
+        return _finding(rule, None, f"both filed at {a.filed_at.isoformat()}")
+    first, other = (a, b) if a.filed_at < b.filed_at else (b, a)
+    reason = (
+        f"{first.claim_id} filed {first.filed_at.isoformat()}, "
+        f"before {other.claim_id} ({other.filed_at.isoformat()})"
+    )
+    return _finding(rule, first.claim_id, reason)
+
+
+def _presence_since(claim: ClaimFacts, overlap: BaseGeometry, at: date) -> date | None:
+    starts = [
+        r.period_start
+        for r in claim.activity
+        if r.operational
+        and r.reported_on <= at
+        and (
+            r.worked_area is None
+            or shapely.area(shapely.intersection(r.worked_area, overlap)) > MIN_OVERLAP_KM2
+        )
+    ]
+    return min(starts, default=None)
+
+
+def _operational_presence(
+    rule: PriorityRule, a: ClaimFacts, b: ClaimFacts, at: date
+) -> RuleFinding:
+    overlap = shapely.intersection(a.geometry, b.geometry)
+    since = {c.claim_id: _presence_since(c, overlap, at) for c in (a, b)}
+    sa, sb = since[a.claim_id], since[b.claim_id]
+    if sa == sb:
+        what = "no operational presence" if sa is None else f"both present since {sa}"
+        return _finding(rule, None, f"{what} on the overlap")
+    if sb is None or (sa is not None and sa < sb):
+        present, other = a, b
+    else:
+        present, other = b, a
+    when, other_when = since[present.claim_id], since[other.claim_id]
+    tail = f"{other.claim_id} since {other_when}" if other_when else f"{other.claim_id} never"
+    reason = f"{present.claim_id} operating on the overlap since {when}; {tail}"
+    return _finding(rule, present.claim_id, reason)
+
+
+def _activity_lapse(rule: PriorityRule, a: ClaimFacts, b: ClaimFacts, at: date) -> RuleFinding:
+    lapsed = {c.claim_id: lapse_date(c, rule, at) for c in (a, b)}
+    if (lapsed[a.claim_id] is None) == (lapsed[b.claim_id] is None):
+        word = "neither" if lapsed[a.claim_id] is None else "both"
+        return _finding(rule, None, f"{word} lapsed for want of activity reports")
+    gone, kept = (a, b) if lapsed[a.claim_id] else (b, a)
+    reason = f"{gone.claim_id} lapsed on {lapsed[gone.claim_id]} (no activity report)"
+    return _finding(rule, kept.claim_id, reason)
+
+
+def _finding(rule: PriorityRule, favours: str | None, reason: str) -> RuleFinding:
+    return RuleFinding(rule.id, rule.cites, favours, reason)
+
+
+_FINDERS = {
+    "grandfathered": _grandfathered,
+    "first_filed": _first_filed,
+    "operational_presence": _operational_presence,
+    "activity_lapse": _activity_lapse,
+}
+
+
+def resolve(
+    claim_a: ClaimFacts,
+    claim_b: ClaimFacts,
+    rules: Iterable[PriorityRule],
+    *,
+    precedence: Precedence,
+    contested: ContestedPairs,
+    at: date,
+) -> Resolution:
+    """Decide priority between two overlapping claims under the rules in force at ``at``."""
+    return _RulesOnDay.of(rules, precedence, contested, at).resolve(claim_a, claim_b)
+
+
+@dataclass(frozen=True)
+class _RulesOnDay:
+    """The rules in force on one day, in precedence order, ready for many pairs."""
+
+    ordered: tuple[PriorityRule, ...]
+    closure: frozenset[tuple[str, str]]
+    contested: ContestedPairs
+    at: date
+
+    @classmethod
+    def of(
+        cls,
+        rules: Iterable[PriorityRule],
+        precedence: Precedence,
+        contested: ContestedPairs,
+        at: date,
+    ) -> _RulesOnDay:
+        all_rules = list(rules)
+        closure = precedence_closure({r.id for r in all_rules}, precedence)
+        in_force = {r.id: r for r in rules_in_force(all_rules, at)}
+        order = _precedence_order(list(in_force.values()), closure)
+        return cls(tuple(in_force[i] for i in order), frozenset(closure), contested, at)
+
+    def resolve(self, claim_a: ClaimFacts, claim_b: ClaimFacts) -> Resolution:
+        findings = tuple(_FINDERS[r.kind](r, claim_a, claim_b, self.at) for r in self.ordered)
+        deciding = [f for f in findings if f.favours is not None]
+        # A rule is overridden when a rule with precedence over it also decides.
+        top = [
+            f for f in deciding if not any((g.rule_id, f.rule_id) in self.closure for g in deciding)
+        ]
+        ids = (claim_a.claim_id, claim_b.claim_id)
+        if len({f.favours for f in top}) == 1:
+            winner = top[0].favours
+            loser = ids[1] if winner == ids[0] else ids[0]
+            decided_by = tuple(f.rule_id for f in top)
+            return Resolution(*ids, "decided", winner, loser, decided_by, (), False, findings)
+        disagreeing = tuple(sorted(f.rule_id for f in top))
+        # No rule deciding at all is a gap in the treaty too, so it is flagged the same way.
+        undeclared = not top or any(
+            frozenset((f.rule_id, g.rule_id)) not in self.contested
+            for f in top
+            for g in top
+            if f.favours != g.favours
+        )
+        return Resolution(*ids, "contested", None, None, (), disagreeing, undeclared, findings)
+
+
+Standing = Literal["clear", "prevails", "yields", "contested", "lapsed"]
+
+
+@dataclass(frozen=True)
+class ClaimStanding:
+    """Where one claim stands after every overlap has been resolved.
+
+    ``status`` is the most serious of: lapsed, contested (some pair awaits a case),
+    yields (loses some overlap), prevails (wins every overlap), clear (no overlap).
+    """
+
+    claim_id: str
+    status: Standing
+    lapsed_on: date | None
+    prevails_over: tuple[str, ...]
+    yields_to: tuple[str, ...]
+    contested_with: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Settlement:
+    """The outcome for a whole registry on one day."""
+
+    at: date
+    standings: tuple[ClaimStanding, ...]  # sorted by claim id
+    resolutions: tuple[Resolution, ...]  # one per live overlapping pair, sorted by ids
+    released: tuple[tuple[str, str], ...]  # overlaps that no longer conflict (a claim lapsed)
+
+    @property
+    def contested(self) -> tuple[Resolution, ...]:
+        """The pairs to open as cases."""
+        return tuple(r for r in self.resolutions if r.contested)
+
+    def standing(self, claim_id: str) -> ClaimStanding:
+        return next(s for s in self.standings if s.claim_id == claim_id)
+
+
+def resolve_all(
+    claims: Iterable[ClaimFacts],
+    conflicts: Iterable[tuple[str, str]],
+    rules: Iterable[PriorityRule],
+    *,
+    precedence: Precedence,
+    contested: ContestedPairs,
+    at: date,
+) -> Settlement:
+    """Resolve every overlapping pair; the result does not depend on input order.
+
+    ``conflicts`` is any iterable of id pairs, such as ``ConflictTable.pairs()``. Claims
+    that have lapsed on ``at`` are settled first: their overlaps no longer conflict.
+    """
+    by_id: dict[str, ClaimFacts] = {}
+    for claim in claims:
+        if claim.claim_id in by_id:
+            raise ClaimError(f"claim {claim.claim_id} listed twice")
+        by_id[claim.claim_id] = claim
+    all_rules = list(rules)
+    lapse_rules = [r for r in rules_in_force(all_rules, at) if r.kind == "activity_lapse"]
+    lapsed: dict[str, date] = {}
+    for claim_id in sorted(by_id):
+        dates = [d for r in lapse_rules if (d := lapse_date(by_id[claim_id], r, at))]
+        if dates:
+            lapsed[claim_id] = min(dates)
+    pairs = sorted({_ordered_pair(by_id, a, b) for a, b in conflicts})
+    released = tuple(p for p in pairs if p[0] in lapsed or p[1] in lapsed)
+    rules_on_day = _RulesOnDay.of(all_rules, precedence, contested, at)
+    resolutions = tuple(
+        rules_on_day.resolve(by_id[a], by_id[b])
+        for a, b in pairs
+        if a not in lapsed and b not in lapsed
+    )
+    standings = tuple(_standing(i, lapsed.get(i), resolutions) for i in sorted(by_id))
+    return Settlement(at, standings, resolutions, released)
+
+
+def _ordered_pair(by_id: Mapping[str, ClaimFacts], a: str, b: str) -> tuple[str, str]:
+    """A pair in canonical order: earlier filing first, then by id."""
+    for claim_id in (a, b):
+        if claim_id not in by_id:
+            raise ClaimError(f"conflict names unknown claim {claim_id}")
+    if a == b:
+        raise ClaimError(f"claim {a} cannot conflict with itself")
+    first, second = sorted((by_id[a], by_id[b]), key=lambda c: (c.filed_at, c.claim_id))
+    return first.claim_id, second.claim_id
+
+
+def _standing(
+    claim_id: str, lapsed_on: date | None, resolutions: Sequence[Resolution]
+) -> ClaimStanding:
+    mine = [r for r in resolutions if claim_id in (r.claim_a, r.claim_b)]
+    won = tuple(sorted(r.loser for r in mine if r.winner == claim_id and r.loser))
+    lost = tuple(sorted(r.winner for r in mine if r.loser == claim_id and r.winner))
+    open_with = tuple(
+        sorted(r.claim_b if r.claim_a == claim_id else r.claim_a for r in mine if r.contested)
+    )
+    status: Standing = (
+        "lapsed"
+        if lapsed_on
+        else "contested"
+        if open_with
+        else "yields"
+        if lost
+        else "prevails"
+        if won
+        else "clear"
+    )
+    return ClaimStanding(claim_id, status, lapsed_on, won, lost, open_with)

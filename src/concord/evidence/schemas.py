@@ -1,0 +1,128 @@
+"""Statement bodies of the evidence domain, and the columns of the evidence tables.
+
+Bulk evidence never goes into the log row by row: a statement commits to a
+content-addressed table (SHA-256 of the exact CSV bytes) that the blob store keeps.
+The log stays small; the evidence stays verifiable.
+
+Declarations come from the party that owes them (extraction, activity reports,
+compliance reports) or from the office as station operator (docking fees); measurements
+come from inspectors. Their time of filing is the statement's ``issued_at``.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+SHA256_HEX = r"^[0-9a-f]{64}$"
+PERIOD = r"^[0-9]{4}-(Q[1-4]|M(0[1-9]|1[0-2])|H[12]|Y)$"
+IDENT = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$"
+
+DeclarationType = Literal["extraction", "docking_fees", "activity_report", "compliance_report"]
+MeasurementType = Literal["extraction"]
+
+#: The columns of each evidence table as filed (CSV header, in this order).
+#: Units are explicit per row and converted on ingest (mass to tonnes).
+TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
+    # declared extraction of one party in one period: one row per site and mineral
+    "extraction": ("site", "mineral", "quantity", "unit", "uncertainty"),
+    # an inspector's independent measurements: one row per party, site and mineral
+    "extraction_measurement": ("party", "site", "mineral", "quantity", "unit", "method"),
+    # docking events at the station in one period, with the fee actually charged
+    "docking_fees": (
+        "vessel",
+        "party",
+        "vessel_class",
+        "berth",
+        "arrived_at",
+        "departed_at",
+        "fee_charged",
+        "currency",
+    ),
+    # activity on each claim held by the declaring party in one period
+    "activity_report": ("claim_id", "activity", "days_present"),
+}
+
+#: Mass units accepted in evidence tables, with their factor to tonnes.
+MASS_UNITS = {"t": 1.0, "kg": 0.001, "kt": 1000.0}
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class TableRef(_Body):
+    """A content-addressed evidence table in the blob store."""
+
+    sha256: str = Field(pattern=SHA256_HEX)
+    media_type: Literal["text/csv"] = "text/csv"
+    rows: int = Field(ge=0)
+    bytes: int = Field(ge=0)
+
+
+class SiteRegistered(_Body):
+    """The office registers an extraction site (a point in the sector's km frame)."""
+
+    site_id: str = Field(pattern=IDENT)
+    name: str = Field(min_length=1, max_length=200)
+    sector: str = Field(pattern=IDENT)
+    location: tuple[float, float]
+    operator: str = Field(pattern=IDENT, description="party id of the operating party")
+    minerals: list[str] = Field(default_factory=list)
+
+
+class DeclarationFiled(_Body):
+    """A party's (or the office's) periodic declaration, committing to its table."""
+
+    declaration_type: DeclarationType
+    party: str = Field(pattern=IDENT)
+    period: str = Field(pattern=PERIOD)
+    table: TableRef | None = Field(
+        default=None, description="required for every type but compliance_report"
+    )
+    summary: str | None = Field(default=None, max_length=4000)
+
+
+class MeasurementFiled(_Body):
+    """An inspector's independent measurements for a period."""
+
+    measurement_type: MeasurementType
+    period: str = Field(pattern=PERIOD)
+    table: TableRef
+
+
+class InspectionRequested(_Body):
+    """An inspector asks a party for access to a site (Article on inspections)."""
+
+    request_id: str = Field(pattern=IDENT)
+    party: str = Field(pattern=IDENT)
+    site: str = Field(pattern=IDENT)
+    requested_at: AwareDatetime
+
+
+class InspectionGranted(_Body):
+    """The inspected party records that access was given."""
+
+    request_id: str = Field(pattern=IDENT)
+    granted_at: AwareDatetime
+
+
+class DockingDecided(_Body):
+    """The office records its decision on a docking request."""
+
+    request_id: str = Field(pattern=IDENT)
+    party: str = Field(pattern=IDENT)
+    vessel: str = Field(min_length=1, max_length=100)
+    requested_at: AwareDatetime
+    decision: Literal["granted", "refused"]
+    reason: str | None = Field(default=None, max_length=500)
+
+
+#: Statement type names of the evidence domain.
+SITE_REGISTERED = "evidence.site_registered"
+DECLARATION_FILED = "evidence.declaration_filed"
+MEASUREMENT_FILED = "evidence.measurement_filed"
+INSPECTION_REQUESTED = "evidence.inspection_requested"
+INSPECTION_GRANTED = "evidence.inspection_granted"
+DOCKING_DECIDED = "evidence.docking_decided"
