@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from concord.errors import ConfigurationError
+from concord.identity.preverify import default_workers
 
 #: C2SP tlog-tiles entry bundles prefix each entry with a 16-bit length, so no log
 #: entry (a canonical DSSE envelope) can exceed 65,535 bytes. Larger evidence goes
@@ -26,7 +27,8 @@ class Settings:
     home: Path
     database_url: str
     log_origin: str = "concord.local/log"
-    batch_size: int = 1024
+    batch_size: int = 2048
+    verify_workers: int = 0
 
     @property
     def keys_dir(self) -> Path:
@@ -67,9 +69,16 @@ def load_settings(env: Mapping[str, str] | None = None, *, home: Path | None = N
             "CONCORD_LOG_ORIGIN: a log origin must be non-empty, without spaces or '+'"
         )
     try:
-        batch = int(env.get("CONCORD_BATCH_SIZE", "1024"))
+        batch = int(env.get("CONCORD_BATCH_SIZE", "2048"))
+        workers = int(env.get("CONCORD_VERIFY_WORKERS", str(default_workers())))
     except ValueError as exc:
-        raise ConfigurationError("CONCORD_BATCH_SIZE: expected an integer") from exc
-    if batch < 1:
-        raise ConfigurationError("CONCORD_BATCH_SIZE: must be at least 1")
-    return Settings(home=root, database_url=url, log_origin=origin, batch_size=batch)
+        raise ConfigurationError(
+            "CONCORD_BATCH_SIZE and CONCORD_VERIFY_WORKERS: expected integers"
+        ) from exc
+    if batch < 1 or workers < 0:
+        raise ConfigurationError(
+            "CONCORD_BATCH_SIZE must be at least 1 and CONCORD_VERIFY_WORKERS at least 0"
+        )
+    return Settings(
+        home=root, database_url=url, log_origin=origin, batch_size=batch, verify_workers=workers
+    )

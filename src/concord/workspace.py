@@ -21,8 +21,10 @@ from sqlalchemy import Engine
 
 from concord.config import MAX_ENTRY_BYTES, Settings
 from concord.errors import ConfigurationError
+from concord.evidence.blobs import BLOB_STORE, BlobStore
 from concord.identity.dsse import Envelope, sign_envelope
 from concord.identity.keys import SigningKey, b64
+from concord.identity.preverify import SignaturePool
 from concord.identity.schemas import KeySpec, OfficeEstablished
 from concord.identity.state import GENESIS_TYPE
 from concord.ledger.notes import NoteSigner, NoteVerifier
@@ -31,6 +33,7 @@ from concord.ledger.service import Ledger
 from concord.ledger.statements import make_payload
 from concord.registry import default_registry
 from concord.storage.db import make_engine, migrate
+from concord.storage.resources import attach
 
 OFFICE_KEY = "office.json"
 LOG_KEY = "log.skey"
@@ -90,6 +93,7 @@ class Workspace:
         return self.ledger.submit(envelope)
 
     def close(self) -> None:
+        self.ledger.close()
         self.engine.dispose()
 
 
@@ -138,11 +142,15 @@ def open_workspace(settings: Settings) -> Workspace:
     signer = NoteSigner.from_skey((keys / LOG_KEY).read_text())
     engine = make_engine(settings.database_url)
     migrate(engine)
+    # Evidence checks read the blob store through the engine (concord.storage.resources).
+    attach(engine, BLOB_STORE, BlobStore(settings.blobs_dir))
     ledger = Ledger(
         engine,
         default_registry(),
         signer,
         origin=settings.log_origin,
         max_entry_bytes=MAX_ENTRY_BYTES,
+        batch_size=settings.batch_size,
+        signature_pool=SignaturePool(settings.verify_workers) if settings.verify_workers else None,
     )
     return Workspace(settings, engine, ledger, office)

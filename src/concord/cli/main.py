@@ -37,6 +37,7 @@ def _register() -> None:
     ledger.register(app)
     identity.register(app)
     demo.register(app)
+    import concord.cli.treaty_record  # noqa: F401  (adds register, amend, show)
     from concord.cli.treaty import treaty_app
 
     app.add_typer(treaty_app, name="treaty", help="Check, test and show treaties.")

@@ -7,6 +7,7 @@ payload, so a signature cannot be replayed under another payload type.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,7 +47,11 @@ class Envelope:
 
     def canonical_bytes(self) -> bytes:
         """The envelope as RFC 8785 JSON: the exact bytes that become a log entry."""
-        return canonical_json(self.to_json())
+        obj = self.to_json()
+        if self.payload_type.isascii() and all(s.keyid.isascii() for s in self.signatures):
+            # Only ASCII strings and no numbers: compact sorted JSON is already JCS.
+            return json.dumps(obj, sort_keys=True, separators=(",", ":")).encode()
+        return canonical_json(obj)
 
 
 def sign_envelope(payload: bytes, key: SigningKey, payload_type: str = PAYLOAD_TYPE) -> Envelope:

@@ -20,51 +20,58 @@ from concord.identity.schemas import (
 from concord.identity.state import GENESIS_TYPE, IdentityState, KeyRecord, PrincipalRecord
 from concord.ledger.models import LedgerEntry
 from concord.ledger.statements import Statement, StatementType
+from concord.storage.buffer import buffered_insert, flush_inserts
 
 
-def _key_row(spec: KeySpec, principal_id: str, index: int) -> PrincipalKey:
-    return PrincipalKey(
-        key_id=spec.key_id,
-        principal_id=principal_id,
-        public_key=base64.b64decode(spec.public_key),
-        valid_from=spec.valid_from.astimezone(UTC),
-        registered_at=index,
-        revoked=False,
-        revoked_at=None,
+def _add_key(session: Session, spec: KeySpec, principal_id: str, index: int) -> None:
+    buffered_insert(
+        session,
+        PrincipalKey,
+        {
+            "key_id": spec.key_id,
+            "principal_id": principal_id,
+            "public_key": base64.b64decode(spec.public_key),
+            "valid_from": spec.valid_from.astimezone(UTC),
+            "registered_at": index,
+            "revoked": False,
+            "revoked_at": None,
+        },
+    )
+
+
+def _add_principal(
+    session: Session, principal_id: str, name: str, roles_: str, party: str | None, index: int
+) -> None:
+    buffered_insert(
+        session,
+        Principal,
+        {
+            "principal_id": principal_id,
+            "name": name,
+            "roles": roles_,
+            "party": party,
+            "registered_at": index,
+        },
     )
 
 
 def _apply_office(session: Session, statement: Statement, index: int) -> None:
     body = statement.body
     assert isinstance(body, OfficeEstablished)
-    session.add(
-        Principal(
-            principal_id=body.principal_id,
-            name=body.name,
-            roles=roles.OFFICE,
-            party=None,
-            registered_at=index,
-        )
-    )
-    session.add(_key_row(body.key, body.principal_id, index))
+    _add_principal(session, body.principal_id, body.name, roles.OFFICE, None, index)
+    _add_key(session, body.key, body.principal_id, index)
 
 
 def _apply_principal(session: Session, statement: Statement, index: int) -> None:
     body = statement.body
     assert isinstance(body, PrincipalRegistered)
-    session.add(
-        Principal(
-            principal_id=body.principal_id,
-            name=body.name,
-            roles=",".join(sorted(set(body.roles))),
-            party=body.party,
-            registered_at=index,
-        )
-    )
-    session.add(_key_row(body.key, body.principal_id, index))
+    roles_ = ",".join(sorted(set(body.roles)))
+    _add_principal(session, body.principal_id, body.name, roles_, body.party, index)
+    _add_key(session, body.key, body.principal_id, index)
 
 
 def _revoke(session: Session, key_id: str, index: int) -> None:
+    flush_inserts(session)
     session.execute(
         update(PrincipalKey)
         .where(PrincipalKey.key_id == key_id)
@@ -75,16 +82,14 @@ def _revoke(session: Session, key_id: str, index: int) -> None:
 def _apply_rotation(session: Session, statement: Statement, index: int) -> None:
     body = statement.body
     assert isinstance(body, KeyRotated)
-    session.add(_key_row(body.new_key, body.principal_id, index))
+    _add_key(session, body.new_key, body.principal_id, index)
     if body.retire_key_id:
-        session.flush()
         _revoke(session, body.retire_key_id, index)
 
 
 def _apply_revocation(session: Session, statement: Statement, index: int) -> None:
     body = statement.body
     assert isinstance(body, KeyRevoked)
-    session.flush()
     _revoke(session, body.key_id, index)
 
 

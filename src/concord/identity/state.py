@@ -77,8 +77,18 @@ class IdentityState:
             dict(self.principals), dict(self.key_owner), self.office_id, self.log_verifier_key
         )
 
-    def authorize(self, statement: Statement, kind: StatementType, index: int) -> None:
-        """Raise unless ``statement`` is validly signed by its author holding a needed role."""
+    def authorize(
+        self,
+        statement: Statement,
+        kind: StatementType,
+        index: int,
+        preverified: frozenset[tuple[bytes, bytes, bytes]] = frozenset(),
+    ) -> None:
+        """Raise unless ``statement`` is validly signed by its author holding a needed role.
+
+        ``preverified`` holds (public key, signature, payload SHA-256) triples whose
+        signature was already checked over this payload's PAE.
+        """
         if index == 0 or statement.type == GENESIS_TYPE:
             self._authorize_genesis(statement, index)
             return
@@ -87,7 +97,7 @@ class IdentityState:
             raise SignatureError(
                 f"{statement.id}: author {statement.author!r} is not a registered principal"
             )
-        self._check_signature(statement, principal)
+        self._check_signature(statement, principal, preverified)
         if not principal.roles & kind.roles:
             raise AuthorizationError(
                 f"{statement.id}: {statement.author} (roles: {', '.join(sorted(principal.roles))})"
@@ -109,7 +119,24 @@ class IdentityState:
         record.keys[body.key.key_id] = key
         self._check_signature(statement, record)
 
-    def _check_signature(self, statement: Statement, principal: PrincipalRecord) -> None:
+    def signing_candidates(self, statement: Statement) -> list[tuple[bytes, bytes, bytes]]:
+        """(public key, PAE message, signature) for each signature by a key the author holds."""
+        principal = self.principals.get(statement.author)
+        if principal is None:
+            return []
+        message = pae(statement.envelope.payload_type, statement.payload)
+        return [
+            (principal.keys[sig.keyid].public_key, message, sig.sig)
+            for sig in statement.envelope.signatures
+            if sig.keyid in principal.keys
+        ]
+
+    def _check_signature(
+        self,
+        statement: Statement,
+        principal: PrincipalRecord,
+        preverified: frozenset[tuple[bytes, bytes, bytes]] = frozenset(),
+    ) -> None:
         message = pae(statement.envelope.payload_type, statement.payload)
         for sig in statement.envelope.signatures:
             key = principal.keys.get(sig.keyid)
@@ -122,7 +149,8 @@ class IdentityState:
                     f"{statement.id}: key {sig.keyid} is not valid before "
                     f"{key.valid_from.isoformat()} (statement issued {statement.issued_at})"
                 )
-            if not verify_signature(key.public_key, message, sig.sig):
+            done = (key.public_key, sig.sig, statement.payload_sha256) in preverified
+            if not done and not verify_signature(key.public_key, message, sig.sig):
                 raise SignatureError(f"{statement.id}: signature by {sig.keyid} does not verify")
             return
         keyids = ", ".join(s.keyid for s in statement.envelope.signatures)

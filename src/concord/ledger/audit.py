@@ -21,6 +21,7 @@ from concord.ledger.tree_check import check_stored_tree
 from concord.ledger.verify import VerifyReport, verify_entries
 from concord.storage.base import Base
 from concord.storage.db import make_engine, migrate
+from concord.storage.resources import copy_attachments
 
 Progress = Callable[[int], None]
 #: Tables that depend on batch boundaries rather than on the log's contents.
@@ -78,6 +79,7 @@ def rebuild(
     with tempfile.TemporaryDirectory(prefix="concord-rebuild-") as tmp:
         url = target_url or f"sqlite:///{Path(tmp) / 'rebuild.db'}"
         engine = make_engine(url)
+        copy_attachments(ledger.engine, engine)
         try:
             migrate(engine)
             replica = Ledger(

@@ -341,6 +341,15 @@ class Frontier:
         self._edge.append(value)
         self._size += 1
 
+    def nodes(self) -> dict[NodeId, bytes]:
+        """The edge's perfect-subtree hashes by node id (``full_subtrees(0, size)``)."""
+        return dict(zip(full_subtrees(0, self._size), self._edge, strict=True))
+
+    def copy(self) -> Frontier:
+        twin = Frontier()
+        twin._size, twin._edge = self._size, list(self._edge)
+        return twin
+
     def root(self) -> bytes:
         """MTH of the tree (RFC 9162 §2.1.1); :data:`EMPTY_ROOT` when empty."""
         return _fold_right(self._edge)

@@ -10,8 +10,8 @@ appended.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from concord.errors import ConflictError, StatementError, VerificationError
 from concord.identity.dsse import Envelope
+from concord.identity.preverify import SignaturePool, Triple
 from concord.identity.service import IDENTITY_TYPES, genesis_entry, load_identity_state
 from concord.identity.state import IdentityState
 from concord.ledger import merkle, store
@@ -27,9 +28,21 @@ from concord.ledger.models import LedgerCheckpoint
 from concord.ledger.notes import Checkpoint, NoteSigner
 from concord.ledger.receipts import Receipt
 from concord.ledger.statements import Statement, StatementRegistry, parse_statement
+from concord.storage.buffer import flush_inserts
 from concord.storage.db import lock_sequencer
 
 RawStatement = bytes | str | dict[str, Any] | Envelope
+_Prechecks = tuple[list[tuple[bytes, bytes, bytes]], list[Future[list[bool]]]]
+#: Below this many statements a batch is verified inline: starting workers costs more.
+_PREVERIFY_MIN = 256
+
+
+def _collect(checks: _Prechecks | None) -> frozenset[tuple[bytes, bytes, bytes]]:
+    if checks is None:
+        return frozenset()
+    owners, futures = checks
+    results = [ok for future in futures for ok in future.result()]
+    return frozenset(o for o, ok in zip(owners, results, strict=True) if ok)
 
 
 @dataclass(slots=True)
@@ -50,8 +63,12 @@ class Ledger:
         *,
         origin: str,
         max_entry_bytes: int,
+        batch_size: int = 2048,
+        signature_pool: SignaturePool | None = None,
     ) -> None:
         self.engine = engine
+        self.batch_size = batch_size
+        self.signature_pool = signature_pool
         self.registry = registry
         self.signer = signer
         self.origin = origin
@@ -118,13 +135,31 @@ class Ledger:
     ) -> list[Receipt]:
         """Append statements in batches; all of a batch or none of it is appended."""
         statements = [self._parse(i, raw, len(raws)) for i, raw in enumerate(raws)]
+        step = self.batch_size
+        batches = [statements[i : i + step] for i in range(0, len(statements), step)]
+        pending = [self._preverify(batch) for batch in batches]
         receipts: list[Receipt] = []
-        step = 4096
-        for start in range(0, len(statements), step):
-            receipts.extend(self._append_batch(statements[start : start + step]))
+        for batch, checks in zip(batches, pending, strict=True):
+            receipts.extend(self._append_batch(batch, _collect(checks)))
             if progress is not None:
-                progress(min(step, len(statements) - start))
+                progress(len(batch))
         return receipts
+
+    def _preverify(self, batch: list[Statement]) -> _Prechecks | None:
+        """Start checking a batch's signatures in worker processes (bulk appends only)."""
+        if self.signature_pool is None or len(batch) < _PREVERIFY_MIN:
+            return None
+        owners: list[tuple[bytes, bytes, bytes]] = []
+        items: list[Triple] = []
+        for st in batch:
+            for public, message, sig in self._identity.signing_candidates(st):
+                items.append((public, message, sig))
+                owners.append((public, sig, st.payload_sha256))
+        return owners, self.signature_pool.submit(items)
+
+    def close(self) -> None:
+        if self.signature_pool is not None:
+            self.signature_pool.close()
 
     def _parse(self, position: int, raw: RawStatement, total: int) -> Statement:
         try:
@@ -135,16 +170,20 @@ class Ledger:
                 exc.args = (exc.message,)
             raise
 
-    def _append_batch(self, statements: list[Statement]) -> list[Receipt]:
+    def _append_batch(
+        self, statements: list[Statement], verified: frozenset[tuple[bytes, bytes, bytes]]
+    ) -> list[Receipt]:
         with Session(self.engine) as session:
             with session.begin():
                 lock_sequencer(session.connection())
                 self._sync(session)
                 fresh, known = self._split_known(session, statements)
                 identity = self._identity.copy() if fresh else self._identity
-                frontier = copy.deepcopy(self._frontier)
-                overlay: dict[store.NodeId, bytes] = {}
-                pending = self._stage(session, fresh, identity, frontier, overlay)
+                frontier = self._frontier.copy()
+                # Every proof node of a new leaf is either a node the batch creates or a
+                # perfect subtree on the old right edge, so receipts need no reads.
+                overlay: dict[store.NodeId, bytes] = self._frontier.nodes()
+                pending = self._stage(session, fresh, identity, frontier, overlay, verified)
                 if pending:
                     self._sign_checkpoint(session, frontier, overlay)
             # Committed: the batch is durable. Only now does the in-memory state move on.
@@ -183,6 +222,7 @@ class Ledger:
         identity: IdentityState,
         frontier: merkle.Frontier,
         overlay: dict[store.NodeId, bytes],
+        verified: frozenset[tuple[bytes, bytes, bytes]],
     ) -> list[_Pending]:
         entries: list[dict[str, Any]] = []
         nodes: list[tuple[int, int, bytes]] = []
@@ -190,10 +230,11 @@ class Ledger:
         for st in fresh:
             kind = self.registry.kind(st.type)
             index = frontier.size
-            identity.authorize(st, kind, index)
+            identity.authorize(st, kind, index, verified)
             if st.type in IDENTITY_TYPES:
                 identity.check(st)
             elif kind.check is not None:
+                flush_inserts(session)
                 kind.check(session, st)
             if kind.apply is not None:
                 kind.apply(session, st, index)
@@ -215,6 +256,7 @@ class Ledger:
                 }
             )
             pending.append(_Pending(st, index, leaf))
+        flush_inserts(session)
         session.flush()
         store.insert_entries(session, entries)
         store.insert_nodes(session, nodes)
@@ -254,12 +296,13 @@ class Ledger:
             size, note = checkpoint.size, checkpoint.note
             view = store.NodeView(reader, overlay)
             index_of = {p.statement.id: p.index for p in pending} | known
-            wanted = sorted(set(index_of.values()))
-            view.prefetch(
-                merkle.nodes_for_ranges(
-                    [r for i in wanted for r in merkle.inclusion_proof_ranges(i, size)]
+            if known:
+                wanted = sorted(set(known.values()))
+                view.prefetch(
+                    merkle.nodes_for_ranges(
+                        [r for i in wanted for r in merkle.inclusion_proof_ranges(i, size)]
+                    )
                 )
-            )
             memo: dict[tuple[int, int], bytes] = {}
             out: list[Receipt] = []
             for st in statements:

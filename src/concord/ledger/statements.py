@@ -28,6 +28,7 @@ from concord.identity.canonical import canonical_json, parse_canonical
 from concord.identity.dsse import Envelope, parse_envelope
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$")
+_TIMESTAMP = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$")
 _HEADER_FIELDS = {"author", "body", "id", "issued_at", "type"}
 
 
@@ -98,12 +99,13 @@ def parse_time(text: Any, *, what: str) -> datetime:
     if not isinstance(text, str):
         raise MalformedStatement(f"{what}: expected a timestamp string")
     try:
-        value = datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ")
+        if not _TIMESTAMP.match(text):
+            raise ValueError(text)
+        return datetime.fromisoformat(text)
     except ValueError:
         raise MalformedStatement(
             f"{what}: {text!r} is not a UTC timestamp like 2187-04-01T00:00:00Z"
         ) from None
-    return value.replace(tzinfo=UTC)
 
 
 def make_payload(

@@ -71,13 +71,14 @@ class NodeView(Mapping[NodeId, bytes]):
 
 def insert_entries(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     if rows:
-        session.execute(insert(LedgerEntry), list(rows))
+        session.execute(insert(LedgerEntry.__table__), list(rows))
 
 
 def insert_nodes(session: Session, nodes: Sequence[tuple[int, int, bytes]]) -> None:
     if nodes:
         session.execute(
-            insert(LedgerNode), [{"level": lv, "idx": i, "hash": h} for lv, i, h in nodes]
+            insert(LedgerNode.__table__),
+            [{"level": lv, "idx": i, "hash": h} for lv, i, h in nodes],
         )
 
 
