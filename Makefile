@@ -30,7 +30,7 @@ test: lint
 	$(RUN) pytest -q
 
 bench: install
-	$(RUN) python -m bench.run
+	$(RUN) python -m bench.run $(BENCH_ARGS)
 
 serve: install
 	$(RUN) concord serve

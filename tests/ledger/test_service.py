@@ -281,3 +281,14 @@ def test_a_refused_batch_leaves_no_trace_in_who_may_sign(ws: Workspace) -> None:
     with pytest.raises(SignatureError, match="not a registered principal"):
         ws.submit_as(newcomer, "identity.key_revoked", revoke, issued_at=T0)
     assert ws.ledger.submit(good).index == 1
+
+
+def test_an_open_reader_does_not_block_an_append(ws: Workspace) -> None:
+    from sqlalchemy import text
+    from sqlalchemy.orm import Session
+
+    with Session(ws.engine) as reader:
+        before = reader.execute(text("SELECT count(*) FROM ledger_entry")).scalar_one()
+        receipt = ws.ledger.submit(registration(ws, 1))  # while the reader's snapshot is open
+        assert receipt.index == before
+        assert ws.ledger.inclusion_proof(0, 2)

@@ -14,6 +14,7 @@ import multiprocessing
 import os
 from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 
 from concord.identity.keys import verify_signature
 
@@ -36,18 +37,29 @@ class SignaturePool:
     def __init__(self, workers: int) -> None:
         self.workers = workers
         self._pool: ProcessPoolExecutor | None = None
+        self.broken = False
 
-    def submit(self, items: Sequence[Triple]) -> list[Future[list[bool]]]:
-        """Start verifying ``items``; one future per chunk, in order."""
+    def submit(self, items: Sequence[Triple]) -> list[Future[list[bool]]] | None:
+        """Start verifying ``items``; one future per chunk, in order.
+
+        None when the pool cannot run (for example when the main program cannot be
+        re-imported by a spawned worker): the caller then verifies inline.
+        """
+        if self.broken:
+            return None
         if self._pool is None:
             self._pool = ProcessPoolExecutor(
                 self.workers, mp_context=multiprocessing.get_context("spawn")
             )
         step = max(64, len(items) // (2 * self.workers) + 1)
-        return [
-            self._pool.submit(_verify_chunk, list(items[i : i + step]))
-            for i in range(0, len(items), step)
-        ]
+        try:
+            return [
+                self._pool.submit(_verify_chunk, list(items[i : i + step]))
+                for i in range(0, len(items), step)
+            ]
+        except BrokenProcessPool:
+            self.broken = True
+            return None
 
     def close(self) -> None:
         if self._pool is not None:

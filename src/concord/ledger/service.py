@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 
 from concord.errors import ConflictError, StatementError, VerificationError
@@ -29,7 +30,7 @@ from concord.ledger.notes import Checkpoint, NoteSigner
 from concord.ledger.receipts import Receipt
 from concord.ledger.statements import Statement, StatementRegistry, parse_statement
 from concord.storage.buffer import flush_inserts
-from concord.storage.db import lock_sequencer
+from concord.storage.db import APPEND, lock_sequencer
 
 RawStatement = bytes | str | dict[str, Any] | Envelope
 _Prechecks = tuple[list[tuple[bytes, bytes, bytes]], list[Future[list[bool]]]]
@@ -41,7 +42,11 @@ def _collect(checks: _Prechecks | None) -> frozenset[tuple[bytes, bytes, bytes]]
     if checks is None:
         return frozenset()
     owners, futures = checks
-    results = [ok for future in futures for ok in future.result()]
+    try:
+        results = [ok for future in futures for ok in future.result()]
+    except BrokenProcessPool:
+        # Pre-verification only saves time: without it every signature is checked inline.
+        return frozenset()
     return frozenset(o for o, ok in zip(owners, results, strict=True) if ok)
 
 
@@ -97,9 +102,10 @@ class Ledger:
             return row.note
 
     def inclusion_proof(self, index: int, size: int) -> list[bytes]:
-        with Session(self.engine) as session:
-            self._check_size(session, size)
-            return self._inclusion(store.NodeView(session, {}), index, size)
+        """Inclusion proof of leaf ``index`` in the tree of ``size`` (RFC 9162 §2.1.3.1)."""
+        with self.engine.connect() as conn:
+            self._check_size(conn, size)
+            return self._inclusion(store.NodeView(conn, {}), index, size)
 
     def consistency_proof(self, old_size: int, new_size: int) -> list[bytes]:
         with Session(self.engine) as session:
@@ -155,7 +161,8 @@ class Ledger:
             for public, message, sig in self._identity.signing_candidates(st):
                 items.append((public, message, sig))
                 owners.append((public, sig, st.payload_sha256))
-        return owners, self.signature_pool.submit(items)
+        futures = self.signature_pool.submit(items)
+        return None if futures is None else (owners, futures)
 
     def close(self) -> None:
         if self.signature_pool is not None:
@@ -175,7 +182,7 @@ class Ledger:
     ) -> list[Receipt]:
         with Session(self.engine) as session:
             with session.begin():
-                lock_sequencer(session.connection())
+                lock_sequencer(session.connection(execution_options=APPEND))
                 self._sync(session)
                 fresh, known = self._split_known(session, statements)
                 identity = self._identity.copy() if fresh else self._identity
@@ -342,7 +349,9 @@ class Ledger:
         view.prefetch(merkle.nodes_for_ranges([(0, size)]))
         return merkle.range_hash(0, size, view)
 
-    def _check_size(self, session: Session, size: int) -> None:
+    def _check_size(self, session: Session | Connection, size: int) -> None:
+        if 0 <= size <= self._size:
+            return  # the log only grows: a size seen before is still inside it
         current = store.tree_size(session)
         if not 0 <= size <= current:
             raise VerificationError(f"tree size {size} is outside the log (size {current})")

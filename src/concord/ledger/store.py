@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import and_, func, insert, select
+from sqlalchemy import Connection, and_, func, insert, select
 from sqlalchemy.orm import Session
 
 from concord.ledger.models import LedgerCheckpoint, LedgerEntry, LedgerNode
@@ -15,34 +15,42 @@ NodeId = tuple[int, int]
 _CHUNK = 900
 
 
-def tree_size(session: Session) -> int:
+def tree_size(session: Session | Connection) -> int:
     last = session.scalar(select(func.max(LedgerEntry.idx)))
     return 0 if last is None else int(last) + 1
 
 
-def fetch_nodes(session: Session, ids: Iterable[NodeId]) -> dict[NodeId, bytes]:
-    """Hashes of the given perfect-subtree nodes, one query per level and chunk."""
-    by_level: dict[int, list[int]] = defaultdict(list)
-    for level, idx in ids:
-        by_level[level].append(idx)
+@lru_cache(maxsize=64)
+def _nodes_sql(paramstyle: str, count: int) -> str:
+    """``(level = ? AND idx = ?) OR …`` for ``count`` nodes, in the driver's paramstyle.
+
+    Both SQLite and PostgreSQL answer this from the primary key (SQLite scans the whole
+    table for a row-value IN list), and building it as text keeps a proof's lookup far
+    cheaper than composing an expression per request.
+    """
+    mark = "?" if paramstyle == "qmark" else "%s"
+    term = f"(level = {mark} AND idx = {mark})"
+    return "SELECT level, idx, hash FROM ledger_node WHERE " + " OR ".join([term] * count)
+
+
+def fetch_nodes(session: Session | Connection, ids: Iterable[NodeId]) -> dict[NodeId, bytes]:
+    """Hashes of the given perfect-subtree nodes: one query per chunk of ids."""
+    conn = session.connection() if isinstance(session, Session) else session
+    wanted = list(ids)
     found: dict[NodeId, bytes] = {}
-    for level, indexes in by_level.items():
-        for start in range(0, len(indexes), _CHUNK):
-            chunk = indexes[start : start + _CHUNK]
-            rows = session.execute(
-                select(LedgerNode.idx, LedgerNode.hash).where(
-                    LedgerNode.level == level, LedgerNode.idx.in_(chunk)
-                )
-            )
-            for idx, digest in rows:
-                found[(level, int(idx))] = bytes(digest)
+    for start in range(0, len(wanted), _CHUNK // 4):
+        chunk = wanted[start : start + _CHUNK // 4]
+        sql = _nodes_sql(conn.dialect.paramstyle, len(chunk))
+        params = tuple(v for node in chunk for v in node)
+        for level, idx, digest in conn.exec_driver_sql(sql, params):
+            found[(int(level), int(idx))] = bytes(digest)
     return found
 
 
 class NodeView(Mapping[NodeId, bytes]):
     """Node hashes from an in-memory overlay first, then from the database."""
 
-    def __init__(self, session: Session, overlay: Mapping[NodeId, bytes]) -> None:
+    def __init__(self, session: Session | Connection, overlay: Mapping[NodeId, bytes]) -> None:
         self._session = session
         self._overlay = overlay
         self._cache: dict[NodeId, bytes] = {}

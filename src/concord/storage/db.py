@@ -49,11 +49,24 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_begin(connection: Connection) -> None:
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # Only appends take SQLite's write lock up front (BEGIN IMMEDIATE), so that two
+    # writers queue instead of failing to upgrade; readers use WAL snapshots.
+    writing = connection.get_execution_options().get(WRITE_OPTION, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
+
+
+#: Execution option marking the connection of an append transaction.
+WRITE_OPTION = "concord_append"
+APPEND = {WRITE_OPTION: True}
 
 
 def lock_sequencer(connection: Connection) -> None:
-    """Take the sequencer lock for this transaction (PostgreSQL; SQLite already has it)."""
+    """Take the sequencer lock for this transaction.
+
+    On SQLite the transaction already holds the write lock (it began IMMEDIATE because
+    its connection was requested with :data:`APPEND`); on PostgreSQL a transaction-scoped
+    advisory lock orders the writers.
+    """
     if connection.dialect.name == "postgresql":
         connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": SEQUENCER_LOCK})
 
@@ -68,7 +81,7 @@ def alembic_config(url: str) -> Config:
 def migrate(engine: Engine) -> None:
     """Bring the schema to the newest migration."""
     try:
-        with engine.begin() as connection:
+        with engine.connect().execution_options(**APPEND) as connection, connection.begin():
             config = alembic_config(engine.url.render_as_string(hide_password=False))
             config.attributes["connection"] = connection
             command.upgrade(config, "heads")

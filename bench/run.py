@@ -1,0 +1,131 @@
+"""``make bench``: run every benchmark and write docs/benchmarks.md.
+
+Each benchmark returns rows measured next to their comparison in the same process.
+Machines are shared and noisy: figures are medians, and ratios matter more than the
+absolute numbers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import platform
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+Row = dict[str, Any]
+OUT = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
+
+
+def _machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = ""
+    try:
+        kb = int(Path("/proc/meminfo").read_text().split()[1])
+        mem = f", {kb / 1024 / 1024:.0f} GiB RAM"
+    except (OSError, ValueError, IndexError):
+        pass
+    sqlite = subprocess.run(
+        [sys.executable, "-c", "import sqlite3; print(sqlite3.sqlite_version)"],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.strip()
+    return (
+        f"{cpu}, {os.cpu_count()} cores{mem}; {platform.system()} {platform.release()}; "
+        f"Python {platform.python_version()}; SQLite {sqlite}"
+    )
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float):
+        if value >= 100:
+            return f"{value:,.0f}"
+        if value >= 1:
+            return f"{value:,.2f}"
+        return f"{value:.4f}"
+    return str(value)
+
+
+def _table(rows: list[Row]) -> list[str]:
+    lines = ["| measurement | value | comparison | ratio |", "|---|---|---|---|"]
+    for row in rows:
+        value = f"{_fmt(row['value'])} {row.get('unit', '')}".strip()
+        comparison = row.get("comparison", "")
+        if "baseline" in row:
+            comparison = f"{comparison}: {_fmt(row['baseline'])} {row.get('unit', '')}".strip()
+        ratio = f"{row['ratio']:.2f}×" if "ratio" in row else ""
+        lines.append(f"| {row['name']} | {value} | {comparison} | {ratio} |")
+    return lines
+
+
+def _sections(quick: bool) -> list[tuple[str, str, list[Row]]]:
+    from bench import ledger
+
+    n_append, log_size = (6_000, 20_000) if quick else (40_000, 1_000_000)
+    sections = [
+        (
+            "Ledger",
+            "Durable appends of signed statements (each an office statement registering a "
+            "principal: schema, signature and role checked, projection written, checkpoint "
+            "signed per batch). The ceiling is this machine's Ed25519 verification rate on "
+            "one core, measured in the same run.",
+            ledger.run(n_append=n_append, log_size=log_size),
+        )
+    ]
+    try:
+        from bench import claims
+    except ImportError:
+        claims = None  # type: ignore[assignment]
+    if claims is not None:
+        sections.append(("Claims", "Conflict detection and one-claim checks.", _rows(claims.run())))
+    try:
+        from bench import compliance
+    except ImportError:
+        compliance = None  # type: ignore[assignment]
+    if compliance is not None:
+        rows = compliance.run(rows=1_000_000 if quick else 10_000_000)
+        sections.append(("Compliance", "The 17 requirements over evidence rows.", _rows(rows)))
+    return sections
+
+
+def _rows(rows: list[Row]) -> list[Row]:
+    """Normalise rows from benchmarks that report ``median_s``."""
+    out = []
+    for row in rows:
+        if "value" not in row and "median_s" in row:
+            row = {**row, "value": row["median_s"], "unit": "s"}
+        out.append(row)
+    return out
+
+
+def main() -> None:
+    quick = "--quick" in sys.argv
+    started = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    sections = _sections(quick)
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Machine: {_machine()}.",
+        "",
+        f"Command: `make bench` (`python -m bench.run{' --quick' if quick else ''}`), run "
+        f"{started.isoformat()}. Figures are medians where repeated; ratios compare with the "
+        "baseline measured in the same run. The machine is shared: expect run-to-run noise.",
+    ]
+    for title, intro, rows in sections:
+        lines += ["", f"## {title}", "", intro, "", *_table(rows)]
+    OUT.write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()

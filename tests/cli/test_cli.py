@@ -1,0 +1,150 @@
+"""The `concord` command as a user runs it: output, files written, exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from dataclasses import dataclass
+
+import pytest
+from typer.testing import CliRunner
+
+from concord.cli.main import app
+from concord.errors import ConcordError
+from concord.scenario.treaty import station_unity_path
+
+
+@dataclass
+class Run:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def concord(home: Path, *args: str, ok: bool = True) -> Run:
+    """Run the CLI in-process; a ConcordError maps to its exit code as ``main`` does."""
+    env = {"COLUMNS": "200", "CONCORD_VERIFY_WORKERS": "0", "CONCORD_DATABASE_URL": ""}
+    result = CliRunner().invoke(app, ["--home", str(home), *args], env=env)
+    error = result.exception
+    if isinstance(error, ConcordError):
+        run = Run(error.exit_code, result.stdout, error.diagnostics())
+    elif error is not None and not isinstance(error, SystemExit):
+        raise error
+    else:
+        run = Run(result.exit_code, result.stdout, result.stderr)
+    if ok:
+        assert run.returncode == 0, run.stderr + run.stdout
+    return run
+
+
+def concord_process(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m concord`` as a user does, for the real exit codes."""
+    env = dict(os.environ, CONCORD_HOME=str(home), CONCORD_VERIFY_WORKERS="0")
+    env.pop("CONCORD_DATABASE_URL", None)
+    return subprocess.run(
+        [sys.executable, "-m", "concord", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+        timeout=120,
+    )
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    home = tmp_path_factory.mktemp("ws") / "data"
+    concord(home, "init")
+    key = home.parent / "pa.json"
+    concord(home, "keys", "new", "pacific-alliance", "--out", str(key))
+    concord(
+        home,
+        "principals",
+        "register",
+        "pacific-alliance",
+        "--name",
+        "Pacific Alliance",
+        "--role",
+        "signatory",
+        "--party",
+        "PA",
+        "--key-file",
+        str(key),
+    )
+    concord(home, "treaty", "register", str(station_unity_path()))
+    return home
+
+
+def test_checkpoint_receipt_and_proofs(home: Path) -> None:
+    note = concord(home, "checkpoint").stdout
+    assert note.splitlines()[1] == "3"
+    assert "\n\n\u2014 concord.local/log " in note
+    receipt = json.loads(concord(home, "receipt", "genesis").stdout)
+    assert receipt["index"] == 0
+    assert len(receipt["inclusion_proof"]) == 2
+    proof = json.loads(concord(home, "proof", "consistency", "1", "3").stdout)
+    assert proof["old_size"] == 1 and len(proof["proof"]) >= 1
+
+
+def test_treaty_show_prints_the_version_in_force_with_provenance(home: Path) -> None:
+    out = concord(home, "treaty", "show", "--at", "2187-06-01").stdout
+    assert "Treaty of Station Unity" in out
+    assert "in force" in out
+    assert "Monitoring requirements in force (17)" in out
+    assert "63 provisions in force" in out
+    before = concord(home, "treaty", "show", "--at", "2187-02-01").stdout
+    assert "not yet in force" in before
+
+
+def test_verify_export_and_rebuild(home: Path, tmp_path: Path) -> None:
+    assert "verified" in concord(home, "verify").stdout
+    tiles = tmp_path / "tiles"
+    concord(home, "export", str(tiles))
+    assert (tiles / "checkpoint").exists()
+    out = concord(home, "verify", "--tiles", str(tiles)).stdout
+    assert "verified: 3 entries" in out
+    assert "identical state" in concord(home, "rebuild").stdout
+
+
+def test_verify_fails_with_a_nonzero_exit_naming_the_bad_entry(home: Path, tmp_path: Path) -> None:
+    tiles = tmp_path / "tiles"
+    concord(home, "export", str(tiles))
+    trusted = tmp_path / "trusted.txt"
+    trusted.write_text((tiles / "checkpoint").read_text())
+    bundle = tiles / "tile" / "entries" / "000.p" / "3"
+    data = bytearray(bundle.read_bytes())
+    data[300] ^= 0x20
+    bundle.write_bytes(bytes(data))
+    proc = concord_process(home, "verify", "--tiles", str(tiles))
+    assert proc.returncode == 2
+    assert "entry" in proc.stderr
+
+
+def test_bad_input_exits_65_and_appends_nothing(home: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"payloadType": "application/vnd.concord.statement+json", "payload": "e30="}')
+    proc = concord_process(home, "submit", str(bad))
+    assert proc.returncode == 65
+    assert "missing field(s) signatures" in proc.stderr
+    assert concord(home, "checkpoint").stdout.splitlines()[1] == "3"
+
+
+def test_treaty_check_reports_every_problem_with_its_place(tmp_path: Path) -> None:
+    text = station_unity_path().read_text()
+    broken = text.replace("k_sigma: 3", 'k_sigma: "five"', 1).replace("format:", "formaat:", 1)
+    path = tmp_path / "broken.yaml"
+    path.write_text(broken)
+    proc = concord(tmp_path / "none", "treaty", "check", str(path), ok=False)
+    assert proc.returncode == 65
+    assert "k_sigma" in proc.stderr
+    assert "formaat" in proc.stderr
+
+
+def test_no_workspace_is_a_configuration_error(tmp_path: Path) -> None:
+    proc = concord(tmp_path / "nowhere", "checkpoint", ok=False)
+    assert proc.returncode == 78
+    assert "no Concord workspace here" in proc.stderr
