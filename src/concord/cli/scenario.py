@@ -1,0 +1,72 @@
+"""``concord scenario generate``: write the Station Unity example data to a folder."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from concord.cli.common import settings_of
+
+scenario_app = typer.Typer(no_args_is_help=True, help="Generate the Station Unity example data.")
+out = Console(highlight=False)
+
+
+@scenario_app.command("generate")
+def generate_command(
+    ctx: typer.Context,
+    out_dir: Annotated[
+        Path, typer.Argument(help="folder to write the statements, blobs and truth to")
+    ],
+    seed: Annotated[
+        int, typer.Option(help="random seed; the same seed gives the same bytes")
+    ] = 2187,
+    quarters: Annotated[int, typer.Option(help="reporting periods to generate")] = 4,
+    size: Annotated[
+        int, typer.Option(help="scale: 12·size sites, 42·size docking calls a quarter")
+    ] = 1,
+    start_period: Annotated[str, typer.Option(help="first reporting period")] = "2187-Q2",
+    violations: Annotated[bool, typer.Option(help="inject the known violations")] = True,
+    office_key: Annotated[
+        Path | None,
+        typer.Option(help="the office's key file (default: the workspace's keys/office.json)"),
+    ] = None,
+) -> None:
+    """Generate signed statements, their CSV blobs and the ground truth into OUT_DIR.
+
+    The office's statements are signed with the workspace's office key, so that the
+    statements can be submitted to that workspace's ledger after its genesis.
+    """
+    from concord.errors import ConfigurationError
+    from concord.identity.keys import SigningKey
+    from concord.scenario.generator import generate
+    from concord.workspace import OFFICE_KEY
+
+    key_file = office_key or settings_of(ctx).keys_dir / OFFICE_KEY
+    if not key_file.exists():
+        raise ConfigurationError(
+            f"{key_file}: no office key",
+            details=["run `concord init` first, or pass --office-key FILE"],
+        )
+    scenario = generate(
+        SigningKey.load(key_file),
+        seed,
+        quarters=quarters,
+        size=size,
+        start_period=start_period,
+        violations=violations,
+    )
+    scenario.write(out_dir)
+    out.print(
+        f"[green]wrote[/] {len(scenario.statements)} statements, {len(scenario.blobs)} blobs "
+        f"and {len(scenario.truth.violations)} injected violations to {out_dir}"
+    )
+    for kind, count in sorted(Counter(v.kind for v in scenario.truth.violations).items()):
+        out.print(f"  {kind:>40}: {count}")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(scenario_app, name="scenario", help="Generate the Station Unity example data.")
