@@ -19,9 +19,9 @@ from concord.claims.priority import (
     PriorityRule,
     lapse_date,
     resolve,
-    resolve_all,
     rules_in_force,
 )
+from concord.claims.settlement import resolve_all
 from concord.errors import ClaimError, TreatyError
 
 DAY = date(2031, 6, 30)

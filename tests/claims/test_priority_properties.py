@@ -11,7 +11,8 @@ from shapely.geometry import box
 from tests.claims.factories import CONTESTED, PRECEDENCE, at, treaty_rules
 
 from concord.claims.overlaps import detect_conflicts
-from concord.claims.priority import ActivityRecord, ClaimFacts, resolve_all
+from concord.claims.priority import ActivityRecord, ClaimFacts
+from concord.claims.settlement import resolve_all
 
 HOLDERS = ("Pacific Alliance", "European Federation", "Mars Independents", "Titan Resources")
 DAY = date(2032, 3, 31)

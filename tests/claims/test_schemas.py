@@ -100,10 +100,13 @@ def test_transfer_and_registration_payloads() -> None:
 
 def test_every_statement_type_is_listed() -> None:
     assert sorted(STATEMENT_MODELS) == [
-        "claims.activity-reported",
+        "claims.activity_reported",
         "claims.amended",
+        "claims.contested",
         "claims.filed",
+        "claims.lapsed",
         "claims.registered",
         "claims.relinquished",
+        "claims.ruled",
         "claims.transferred",
     ]

@@ -27,7 +27,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from concord.claims.overlaps import MIN_OVERLAP_KM2
-from concord.errors import ClaimError, TreatyError
+from concord.errors import TreatyError
 
 RuleKind = Literal["grandfathered", "first_filed", "operational_presence", "activity_lapse"]
 RULE_KINDS: frozenset[str] = frozenset(get_args(RuleKind))
@@ -44,7 +44,9 @@ class PriorityRule:
     """One priority rule of the treaty, in force from ``effective_from``.
 
     ``params``: ``cutoff`` (date) for ``grandfathered``; ``due_days`` (int) and
-    ``period_months`` (int dividing 12, default 3) for ``activity_lapse``.
+    ``period_months`` (int dividing 12, default 3) for ``activity_lapse``;
+    ``min_presence_days`` (int, default 1) for ``operational_presence``. A rule with
+    ``sectors`` decides only between claims that lie in those sectors (or their zones).
     """
 
     id: str
@@ -53,6 +55,7 @@ class PriorityRule:
     cites: tuple[str, ...]
     params: Mapping[str, date | int | str] = field(default_factory=dict, hash=False)
     effective_until: date | None = None  # exclusive; None while the version is current
+    sectors: frozenset[str] = frozenset()  # where the rule applies; empty: every sector
 
     def __post_init__(self) -> None:
         if self.kind not in RULE_KINDS:
@@ -64,6 +67,8 @@ class PriorityRule:
             raise TreatyError(f"priority rule {self.id}: missing params {', '.join(missing)}")
         if self.kind == "grandfathered" and not isinstance(self.params["cutoff"], date):
             raise TreatyError(f"priority rule {self.id}: cutoff must be a date")
+        if self.kind == "operational_presence":
+            self.int_param("min_presence_days", 1)
         if self.kind == "activity_lapse":
             self.int_param("due_days", 0, minimum=0)
             if 12 % self.int_param("period_months", 3) != 0:
@@ -80,6 +85,10 @@ class PriorityRule:
         return self.effective_from <= at and (
             self.effective_until is None or at < self.effective_until
         )
+
+    def applies_to(self, *claims: ClaimFacts) -> bool:
+        """Whether the rule covers every one of ``claims``' sectors (a zone is in its parent)."""
+        return not self.sectors or all(self.sectors & c.sectors for c in claims)
 
 
 @dataclass(frozen=True)
@@ -103,6 +112,7 @@ class ClaimFacts:
     geometry: BaseGeometry
     registered_on: date | None = None
     activity: tuple[ActivityRecord, ...] = ()
+    sectors: frozenset[str] = frozenset()  # the claim's sector and every sector enclosing it
 
 
 @dataclass(frozen=True)
@@ -254,25 +264,42 @@ def _first_filed(rule: PriorityRule, a: ClaimFacts, b: ClaimFacts, at: date) -> 
     return _finding(rule, first.claim_id, reason)
 
 
-def _presence_since(claim: ClaimFacts, overlap: BaseGeometry, at: date) -> date | None:
-    starts = [
-        r.period_start
+def _presence_since(
+    claim: ClaimFacts, overlap: BaseGeometry, at: date, min_days: int
+) -> date | None:
+    """Start of the earliest continuous operation on ``overlap`` lasting ``min_days`` by ``at``.
+
+    Operational reports for back-to-back periods form one continuous operation; the
+    treaty's minimum presence counts the days from its first period's start.
+    """
+    periods = sorted(
+        (r.period_start, min(r.period_end, at))
         for r in claim.activity
         if r.operational
         and r.reported_on <= at
+        and r.period_start <= at
         and (
             r.worked_area is None
             or shapely.area(shapely.intersection(r.worked_area, overlap)) > MIN_OVERLAP_KM2
         )
-    ]
-    return min(starts, default=None)
+    )
+    run_start: date | None = None
+    run_end = date.min
+    for start, end in periods:
+        if run_start is None or start > run_end + timedelta(days=1):
+            run_start, run_end = start, end
+        run_end = max(run_end, end)
+        if (run_end - run_start).days + 1 >= min_days:
+            return run_start
+    return None
 
 
 def _operational_presence(
     rule: PriorityRule, a: ClaimFacts, b: ClaimFacts, at: date
 ) -> RuleFinding:
     overlap = shapely.intersection(a.geometry, b.geometry)
-    since = {c.claim_id: _presence_since(c, overlap, at) for c in (a, b)}
+    min_days = rule.int_param("min_presence_days", 1)
+    since = {c.claim_id: _presence_since(c, overlap, at, min_days) for c in (a, b)}
     sa, sb = since[a.claim_id], since[b.claim_id]
     if sa == sb:
         what = "no operational presence" if sa is None else f"both present since {sa}"
@@ -319,11 +346,11 @@ def resolve(
     at: date,
 ) -> Resolution:
     """Decide priority between two overlapping claims under the rules in force at ``at``."""
-    return _RulesOnDay.of(rules, precedence, contested, at).resolve(claim_a, claim_b)
+    return RulesOnDay.of(rules, precedence, contested, at).resolve(claim_a, claim_b)
 
 
 @dataclass(frozen=True)
-class _RulesOnDay:
+class RulesOnDay:
     """The rules in force on one day, in precedence order, ready for many pairs."""
 
     ordered: tuple[PriorityRule, ...]
@@ -338,7 +365,7 @@ class _RulesOnDay:
         precedence: Precedence,
         contested: ContestedPairs,
         at: date,
-    ) -> _RulesOnDay:
+    ) -> RulesOnDay:
         all_rules = list(rules)
         closure = precedence_closure({r.id for r in all_rules}, precedence)
         in_force = {r.id: r for r in rules_in_force(all_rules, at)}
@@ -346,7 +373,11 @@ class _RulesOnDay:
         return cls(tuple(in_force[i] for i in order), frozenset(closure), contested, at)
 
     def resolve(self, claim_a: ClaimFacts, claim_b: ClaimFacts) -> Resolution:
-        findings = tuple(_FINDERS[r.kind](r, claim_a, claim_b, self.at) for r in self.ordered)
+        findings = tuple(
+            _FINDERS[r.kind](r, claim_a, claim_b, self.at)
+            for r in self.ordered
+            if r.applies_to(claim_a, claim_b)
+        )
         deciding = [f for f in findings if f.favours is not None]
         # A rule is overridden when a rule with precedence over it also decides.
         top = [
@@ -367,112 +398,3 @@ class _RulesOnDay:
             if f.favours != g.favours
         )
         return Resolution(*ids, "contested", None, None, (), disagreeing, undeclared, findings)
-
-
-Standing = Literal["clear", "prevails", "yields", "contested", "lapsed"]
-
-
-@dataclass(frozen=True)
-class ClaimStanding:
-    """Where one claim stands after every overlap has been resolved.
-
-    ``status`` is the most serious of: lapsed, contested (some pair awaits a case),
-    yields (loses some overlap), prevails (wins every overlap), clear (no overlap).
-    """
-
-    claim_id: str
-    status: Standing
-    lapsed_on: date | None
-    prevails_over: tuple[str, ...]
-    yields_to: tuple[str, ...]
-    contested_with: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Settlement:
-    """The outcome for a whole registry on one day."""
-
-    at: date
-    standings: tuple[ClaimStanding, ...]  # sorted by claim id
-    resolutions: tuple[Resolution, ...]  # one per live overlapping pair, sorted by ids
-    released: tuple[tuple[str, str], ...]  # overlaps that no longer conflict (a claim lapsed)
-
-    @property
-    def contested(self) -> tuple[Resolution, ...]:
-        """The pairs to open as cases."""
-        return tuple(r for r in self.resolutions if r.contested)
-
-    def standing(self, claim_id: str) -> ClaimStanding:
-        return next(s for s in self.standings if s.claim_id == claim_id)
-
-
-def resolve_all(
-    claims: Iterable[ClaimFacts],
-    conflicts: Iterable[tuple[str, str]],
-    rules: Iterable[PriorityRule],
-    *,
-    precedence: Precedence,
-    contested: ContestedPairs,
-    at: date,
-) -> Settlement:
-    """Resolve every overlapping pair; the result does not depend on input order.
-
-    ``conflicts`` is any iterable of id pairs, such as ``ConflictTable.pairs()``. Claims
-    that have lapsed on ``at`` are settled first: their overlaps no longer conflict.
-    """
-    by_id: dict[str, ClaimFacts] = {}
-    for claim in claims:
-        if claim.claim_id in by_id:
-            raise ClaimError(f"claim {claim.claim_id} listed twice")
-        by_id[claim.claim_id] = claim
-    all_rules = list(rules)
-    lapse_rules = [r for r in rules_in_force(all_rules, at) if r.kind == "activity_lapse"]
-    lapsed: dict[str, date] = {}
-    for claim_id in sorted(by_id):
-        dates = [d for r in lapse_rules if (d := lapse_date(by_id[claim_id], r, at))]
-        if dates:
-            lapsed[claim_id] = min(dates)
-    pairs = sorted({_ordered_pair(by_id, a, b) for a, b in conflicts})
-    released = tuple(p for p in pairs if p[0] in lapsed or p[1] in lapsed)
-    rules_on_day = _RulesOnDay.of(all_rules, precedence, contested, at)
-    resolutions = tuple(
-        rules_on_day.resolve(by_id[a], by_id[b])
-        for a, b in pairs
-        if a not in lapsed and b not in lapsed
-    )
-    standings = tuple(_standing(i, lapsed.get(i), resolutions) for i in sorted(by_id))
-    return Settlement(at, standings, resolutions, released)
-
-
-def _ordered_pair(by_id: Mapping[str, ClaimFacts], a: str, b: str) -> tuple[str, str]:
-    """A pair in canonical order: earlier filing first, then by id."""
-    for claim_id in (a, b):
-        if claim_id not in by_id:
-            raise ClaimError(f"conflict names unknown claim {claim_id}")
-    if a == b:
-        raise ClaimError(f"claim {a} cannot conflict with itself")
-    first, second = sorted((by_id[a], by_id[b]), key=lambda c: (c.filed_at, c.claim_id))
-    return first.claim_id, second.claim_id
-
-
-def _standing(
-    claim_id: str, lapsed_on: date | None, resolutions: Sequence[Resolution]
-) -> ClaimStanding:
-    mine = [r for r in resolutions if claim_id in (r.claim_a, r.claim_b)]
-    won = tuple(sorted(r.loser for r in mine if r.winner == claim_id and r.loser))
-    lost = tuple(sorted(r.winner for r in mine if r.loser == claim_id and r.winner))
-    open_with = tuple(
-        sorted(r.claim_b if r.claim_a == claim_id else r.claim_a for r in mine if r.contested)
-    )
-    status: Standing = (
-        "lapsed"
-        if lapsed_on
-        else "contested"
-        if open_with
-        else "yields"
-        if lost
-        else "prevails"
-        if won
-        else "clear"
-    )
-    return ClaimStanding(claim_id, status, lapsed_on, won, lost, open_with)

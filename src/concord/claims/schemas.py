@@ -115,7 +115,7 @@ class ClaimRelinquished(_Payload):
 class ActivityReported(_Payload):
     """The holder's activity report for one calendar quarter (use it or lose it)."""
 
-    statement_type: ClassVar[str] = "claims.activity-reported"
+    statement_type: ClassVar[str] = "claims.activity_reported"
     claim_id: ClaimId
     holder: Name
     period: Quarter  # "2031-Q2"
@@ -160,6 +160,61 @@ class ClaimRegistered(_Payload):
         return tenure.Registered(self.registered_at)
 
 
+class ClaimLapsed(_Payload):
+    """The office's decision that a claim has lapsed for want of activity reports."""
+
+    statement_type: ClassVar[str] = "claims.lapsed"
+    claim_id: ClaimId
+    lapsed_at: AwareDatetime
+    cites: list[Name] = Field(min_length=1)
+    reason: str = Field(default="no activity report by the due date", max_length=2000)
+
+    def tenure_event(self) -> tenure.Lapsed:
+        return tenure.Lapsed(self.lapsed_at, self.reason)
+
+
+class ClaimsContested(_Payload):
+    """The office opens a case on overlapping claims that the priority rules leave open."""
+
+    statement_type: ClassVar[str] = "claims.contested"
+    case_id: ClaimId
+    claim_ids: list[ClaimId] = Field(min_length=2, max_length=64)
+    contested_at: AwareDatetime
+    cites: list[Name] = Field(min_length=1)
+    note: str = Field(default="", max_length=2000)
+
+    def tenure_event(self) -> tenure.Contested:
+        return tenure.Contested(self.contested_at, self.case_id)
+
+
+class ClaimsRuled(_Payload):
+    """The ruling in a case: which of its claims are upheld and which are revoked."""
+
+    statement_type: ClassVar[str] = "claims.ruled"
+    case_id: ClaimId
+    upheld: list[ClaimId] = Field(default_factory=list, max_length=64)
+    revoked: list[ClaimId] = Field(default_factory=list, max_length=64)
+    ruled_at: AwareDatetime
+    cites: list[Name] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _each_claim_once(self) -> ClaimsRuled:
+        named = [*self.upheld, *self.revoked]
+        if not named:
+            raise ValueError("a ruling must uphold or revoke at least one claim")
+        if len(set(named)) != len(named):
+            raise ValueError("a claim may be named only once in a ruling")
+        return self
+
+    def tenure_events(self) -> dict[str, tenure.Ruled]:
+        """The tenure event of each claim the ruling names."""
+        events = {c: tenure.Ruled(self.ruled_at, self.case_id, upheld=True) for c in self.upheld}
+        events.update(
+            {c: tenure.Ruled(self.ruled_at, self.case_id, upheld=False) for c in self.revoked}
+        )
+        return events
+
+
 STATEMENT_MODELS: dict[str, type[_Payload]] = {
     model.statement_type: model
     for model in (
@@ -169,5 +224,8 @@ STATEMENT_MODELS: dict[str, type[_Payload]] = {
         ClaimRelinquished,
         ActivityReported,
         ClaimRegistered,
+        ClaimLapsed,
+        ClaimsContested,
+        ClaimsRuled,
     )
 }

@@ -32,10 +32,12 @@ def _root(
 
 
 def _register() -> None:
-    from concord.cli import demo, identity, ledger
+    from concord.cli import claims, demo, identity, ledger, scenario
 
     ledger.register(app)
     identity.register(app)
+    claims.register(app)
+    scenario.register(app)
     demo.register(app)
     import concord.cli.treaty_record  # noqa: F401  (adds register, amend, show)
     from concord.cli.treaty import treaty_app

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 
 from concord.treaty.types import Effective, Identifier, Strict, Text
@@ -21,6 +23,10 @@ class Sector(Effective):
         default_factory=list, description="party ids; empty: open to every party"
     )
     cites: list[Identifier] = Field(default_factory=list)
+    claim_boundary: Literal["reject", "clip"] = Field(
+        default="reject",
+        description="a claim crossing the boundary is refused (reject) or cut to it (clip)",
+    )
 
 
 class MapFrame(Strict):
