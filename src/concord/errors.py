@@ -19,6 +19,7 @@ nothing else in the code decides exit codes.
     ├── TreatyError                   exit 65  HTTP 422   treaty file invalid
     ├── EvidenceError                 exit 65  HTTP 422   evidence table rejected
     ├── ClaimError                    exit 65  HTTP 422   claim filing rejected
+    ├── DisputeError                  exit 65  HTTP 422   case or procedural step rejected
     └── ComplianceError               exit 70  HTTP 500   evaluation could not run
 """
 
@@ -96,6 +97,11 @@ class EvidenceError(ConcordError):
 
 
 class ClaimError(ConcordError):
+    exit_code = 65
+    http_status = 422
+
+
+class DisputeError(ConcordError):
     exit_code = 65
     http_status = 422
 

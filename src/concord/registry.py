@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from concord.claims.registry import STATEMENT_TYPES as CLAIMS
+from concord.compliance.publication import STATEMENT_TYPES as COMPLIANCE
+from concord.disputes.service import STATEMENT_TYPES as DISPUTES
+from concord.evidence.service import STATEMENT_TYPES as EVIDENCE
 from concord.identity.service import STATEMENT_TYPES as IDENTITY
 from concord.ledger.statements import StatementRegistry, StatementType
 from concord.treaty.registry import STATEMENT_TYPES as TREATY
@@ -9,7 +13,7 @@ from concord.treaty.registry import STATEMENT_TYPES as TREATY
 
 def domain_statement_types() -> list[StatementType]:
     """Every domain's statement types, in a fixed order."""
-    return [*IDENTITY, *TREATY]
+    return [*IDENTITY, *TREATY, *EVIDENCE, *COMPLIANCE, *CLAIMS, *DISPUTES]
 
 
 def default_registry() -> StatementRegistry:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import concord.claims.models
+import concord.disputes.models
+import concord.evidence.models
 import concord.identity.models
 import concord.ledger.models
+import concord.reports.models
 import concord.treaty.models_db  # noqa: F401
