@@ -13,6 +13,12 @@ $(UV):
 	$(TOOLS)/bin/pip install --quiet "uv==0.13.8"
 
 $(VENV)/.synced: $(UV) pyproject.toml uv.lock
+	@# PDF rendering (WeasyPrint) uses Pango and HarfBuzz from the system.
+	@dpkg -s libpango-1.0-0 libharfbuzz-subset0 >/dev/null 2>&1 || \
+	  { command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] && \
+	    (apt-get update -qq && apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 \
+	      libharfbuzz-subset0 fonts-dejavu-core >/dev/null) ; } || \
+	  echo "note: install Pango and HarfBuzz-Subset for PDF reports"
 	$(UV) sync --frozen --quiet
 	touch $@
 

@@ -8,12 +8,13 @@ from concord.disputes.service import STATEMENT_TYPES as DISPUTES
 from concord.evidence.service import STATEMENT_TYPES as EVIDENCE
 from concord.identity.service import STATEMENT_TYPES as IDENTITY
 from concord.ledger.statements import StatementRegistry, StatementType
+from concord.reports.publication import STATEMENT_TYPES as REPORTS
 from concord.treaty.registry import STATEMENT_TYPES as TREATY
 
 
 def domain_statement_types() -> list[StatementType]:
     """Every domain's statement types, in a fixed order."""
-    return [*IDENTITY, *TREATY, *EVIDENCE, *COMPLIANCE, *CLAIMS, *DISPUTES]
+    return [*IDENTITY, *TREATY, *EVIDENCE, *COMPLIANCE, *CLAIMS, *DISPUTES, *REPORTS]
 
 
 def default_registry() -> StatementRegistry:

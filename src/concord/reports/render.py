@@ -1,0 +1,129 @@
+"""Render a quarterly compliance report as self-contained HTML and as PDF.
+
+The same :class:`ReportInput` always gives the same HTML bytes, and the same HTML the
+same PDF bytes, so a party holding the log prefix can recompute a published report and
+compare hashes (Article 51). The HTML carries its stylesheet and figures inline and
+refers to nothing outside itself; the PDF renderer is given a fetcher that refuses
+every URL except ``data:``, so a report can never reach the network while rendering.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib.resources import files
+from pathlib import Path
+
+import jinja2
+from markupsafe import Markup
+from weasyprint import HTML
+from weasyprint.urls import FatalURLFetchingError, URLFetcher
+
+from concord.errors import ComplianceError
+from concord.reports import views
+from concord.reports.model import ReportInput
+from concord.reports.schemas import ReportPublished
+
+
+@lru_cache(maxsize=1)
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("concord.reports", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,  # a misspelt field fails loudly, not blank
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+def _stylesheet() -> Markup:
+    css = files("concord.reports").joinpath("templates/report.css").read_text(encoding="utf-8")
+    return Markup(css)  # noqa: S704 -- our own packaged file, not user input
+
+
+def audit_command(report: ReportInput) -> str:
+    return f"concord audit {report.period} --checkpoint {report.checkpoint.size}"
+
+
+def render_html(report: ReportInput) -> bytes:
+    """The report as one self-contained HTML document (UTF-8)."""
+    template = _environment().get_template("report.html.j2")
+    html = template.render(
+        report=report,
+        treaty=report.treaty.treaty,
+        scope_name=views.party_names(report).get(report.scope or "", ""),
+        stylesheet=_stylesheet(),
+        summary=views.summary_rows(report),
+        violations=views.violation_views(report),
+        chapters=views.chapter_views(report),
+        findings_sha256=hashlib.sha256(report.findings_document()).hexdigest(),
+        audit_command=audit_command(report),
+    )
+    return html.encode("utf-8")
+
+
+def render_pdf(html: bytes) -> bytes:
+    """The PDF of a report's HTML, byte-identical for the same HTML.
+
+    WeasyPrint writes creation and modification dates only when the HTML names them
+    (``dcterms.created``/``modified``); they are cleared anyway, and no file identifier
+    is written, so nothing in the PDF depends on the time it was made.
+    """
+    fetcher = URLFetcher(allowed_protocols={"data"}, fail_on_errors=True)
+    try:
+        document = HTML(string=html.decode("utf-8"), url_fetcher=fetcher).render()
+    except FatalURLFetchingError as exc:
+        raise ComplianceError(
+            "the report refers to a resource outside itself",
+            details=[str(exc)],
+        ) from exc
+    document.metadata.created = None
+    document.metadata.modified = None
+    pdf = document.write_pdf(pdf_identifier=False)
+    assert isinstance(pdf, bytes)
+    return pdf
+
+
+@dataclass(frozen=True, slots=True)
+class ReportFiles:
+    """The files written for one report, and what the ``reports.published`` statement
+    says about them."""
+
+    html: Path
+    pdf: Path
+    publication: ReportPublished
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def publication(report: ReportInput, html: bytes, pdf: bytes) -> ReportPublished:
+    """The body of the office statement that publishes this report."""
+    return ReportPublished(
+        period=report.period,
+        scope=report.scope,
+        checkpoint_size=report.checkpoint.size,
+        checkpoint_root=report.checkpoint.root_hex,
+        findings_sha256=sha256_hex(report.findings_document()),
+        html_sha256=sha256_hex(html),
+        pdf_sha256=sha256_hex(pdf),
+    )
+
+
+def write_report(report: ReportInput, out_dir: Path) -> ReportFiles:
+    """Write ``<period>-<scope or consolidated>.html`` and ``.pdf`` into ``out_dir``."""
+    html = render_html(report)
+    pdf = render_pdf(html)
+    stem = f"{report.period}-{report.scope_label}"
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        html_path = out_dir / f"{stem}.html"
+        pdf_path = out_dir / f"{stem}.pdf"
+        html_path.write_bytes(html)
+        pdf_path.write_bytes(pdf)
+    except OSError as exc:
+        raise ComplianceError(f"cannot write the report into {out_dir}: {exc}") from exc
+    return ReportFiles(html_path, pdf_path, publication(report, html, pdf))
