@@ -140,6 +140,19 @@ def open_workspace(settings: Settings) -> Workspace:
         )
     office = SigningKey.load(keys / OFFICE_KEY)
     signer = NoteSigner.from_skey((keys / LOG_KEY).read_text())
+    return _assemble(settings, office, signer)
+
+
+def replica_workspace(settings: Settings) -> Workspace:
+    """A workspace for replaying someone else's log (an auditor's): it has its own
+    throw-away keys, which sign nothing that leaves it."""
+    settings.blobs_dir.mkdir(parents=True, exist_ok=True)
+    return _assemble(
+        settings, SigningKey.generate("auditor"), NoteSigner.generate(settings.log_origin)
+    )
+
+
+def _assemble(settings: Settings, office: SigningKey, signer: NoteSigner) -> Workspace:
     engine = make_engine(settings.database_url)
     migrate(engine)
     # Evidence checks read the blob store through the engine (concord.storage.resources).

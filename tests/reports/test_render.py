@@ -114,7 +114,7 @@ def test_html_shows_chapters_violations_evidence_and_proofs(
             assert all(h in text for h in ref.inclusion_proof)
     assert report.checkpoint.note.splitlines()[-1] in text
     assert report.checkpoint.verifier_key in text
-    assert "concord audit 2187-Q2 --checkpoint 37" in text
+    assert "concord audit 2187-Q2-consolidated.html --log EXPORT_DIR" in text
     assert text.count("<figure>") == 4  # reconciliation, CUSUM, fees, one claims map
 
 

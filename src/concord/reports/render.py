@@ -10,6 +10,7 @@ every URL except ``data:``, so a report can never reach the network while render
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib.resources import files
@@ -44,7 +45,20 @@ def _stylesheet() -> Markup:
 
 
 def audit_command(report: ReportInput) -> str:
-    return f"concord audit {report.period} --checkpoint {report.checkpoint.size}"
+    scope = report.scope or "consolidated"
+    return f"concord audit {report.period}-{scope}.html --log EXPORT_DIR"
+
+
+def report_metadata(report: ReportInput) -> dict[str, object]:
+    """What an auditor needs to recompute the report, embedded in its HTML head."""
+    return {
+        "format": "concord-report/1",
+        "period": report.period,
+        "scope": report.scope,
+        "checkpoint_size": report.checkpoint.size,
+        "checkpoint_note": report.checkpoint.note,
+        "findings_sha256": hashlib.sha256(report.findings_document()).hexdigest(),
+    }
 
 
 def render_html(report: ReportInput) -> bytes:
@@ -60,6 +74,7 @@ def render_html(report: ReportInput) -> bytes:
         chapters=views.chapter_views(report),
         findings_sha256=hashlib.sha256(report.findings_document()).hexdigest(),
         audit_command=audit_command(report),
+        report_meta=json.dumps(report_metadata(report), sort_keys=True),
     )
     return html.encode("utf-8")
 

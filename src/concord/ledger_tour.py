@@ -64,7 +64,7 @@ def _fresh_home(home: Path) -> None:
         shutil.rmtree(home)
 
 
-def run_demo(settings: Settings, *, fresh: bool = True, out_dir: Path | None = None) -> None:
+def run_tour(settings: Settings, *, fresh: bool = True, out_dir: Path | None = None) -> None:
     console = Console()
     if fresh:
         _fresh_home(settings.home)

@@ -1,0 +1,1 @@
+"""The quarterly compliance cycle: evaluate, publish, open cases, report, audit."""
