@@ -16,7 +16,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, select
 from sqlalchemy.orm import Session
 
 from concord.errors import ConflictError, StatementError, VerificationError
@@ -25,7 +25,7 @@ from concord.identity.preverify import SignaturePool, Triple
 from concord.identity.service import IDENTITY_TYPES, genesis_entry, load_identity_state
 from concord.identity.state import IdentityState
 from concord.ledger import merkle, store
-from concord.ledger.models import LedgerCheckpoint
+from concord.ledger.models import LedgerCheckpoint, LedgerEntry
 from concord.ledger.notes import Checkpoint, NoteSigner
 from concord.ledger.receipts import Receipt
 from concord.ledger.statements import Statement, StatementRegistry, parse_statement
@@ -119,6 +119,18 @@ class Ledger:
         with Session(self.engine) as session:
             self._check_size(session, size)
             return self._root(store.NodeView(session, {}), size)
+
+    def entry(self, index: int) -> bytes:
+        """The stored bytes of entry ``index``."""
+        from concord.errors import NotFoundError
+
+        with self.engine.connect() as conn:
+            found = conn.execute(
+                select(LedgerEntry.entry).where(LedgerEntry.idx == index)
+            ).scalar_one_or_none()
+        if found is None:
+            raise NotFoundError(f"entry {index} is not in the log")
+        return bytes(found)
 
     def receipt(self, statement_id: str) -> Receipt:
         """The receipt of a logged statement against the latest checkpoint."""
