@@ -84,6 +84,6 @@ def migrate(engine: Engine) -> None:
         with engine.connect().execution_options(**APPEND) as connection, connection.begin():
             config = alembic_config(engine.url.render_as_string(hide_password=False))
             config.attributes["connection"] = connection
-            command.upgrade(config, "heads")
+            command.upgrade(config, "head")
     except OperationalError as exc:
         raise StorageError(f"cannot reach the database: {exc.orig}") from exc
