@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from concord.compliance.statistics import UncertaintyTable
 from concord.treaty.calendar import due_date
 from concord.treaty.testcases import CaseRequest, ObservedFinding
 
@@ -36,11 +38,11 @@ def _finding(req: Any, subject: str, ok: bool) -> ObservedFinding:
 
 def _report_due(request: CaseRequest, req: Any) -> list[ObservedFinding]:
     due = due_date(request.period, req.params.due_days_after_period_end)
-    kind = f"declaration.{req.params.declaration_type}"
     filed = {
-        s["author"]: date.fromisoformat(s["issued_at"][:10])
+        s["body"]["party"]: date.fromisoformat(str(s["issued_at"])[:10])
         for s in request.case.given.statements
-        if s["type"] == kind
+        if s["type"] == "evidence.declaration_filed"
+        and s["body"]["declaration_type"] == req.params.declaration_type
     }
     return [
         _finding(req, party, party in filed and filed[party] <= due)
@@ -49,10 +51,13 @@ def _report_due(request: CaseRequest, req: Any) -> list[ObservedFinding]:
 
 
 def _cap(request: CaseRequest, req: Any) -> list[ObservedFinding]:
+    parents = {s.id: s.parent for s in request.treaty.treaty.sectors}
     totals: dict[str, float] = defaultdict(float)
     for row in request.case.given.evidence.get("extraction_measurements", []):
-        if not req.params.sectors or row["sector"] in req.params.sectors:
-            totals[row[req.params.per]] += row[req.params.quantity]
+        sector = parents.get(row["sector"]) or row["sector"]
+        if not req.params.sectors or sector in req.params.sectors:
+            key = sector if req.params.per == "sector" else row[req.params.per]
+            totals[key] += row[req.params.quantity]
     return [_finding(req, key, total <= req.params.limit) for key, total in totals.items()]
 
 
@@ -62,8 +67,10 @@ def _reconciliation(request: CaseRequest, req: Any) -> list[ObservedFinding]:
     out = []
     for row in request.case.given.evidence["extraction_declarations"]:
         m = measured[row["site"]]
-        diff = abs(row[p.declared] - m[p.measured])
-        significant = diff > p.k_sigma * m["sigma_tonnes"]
+        method = UncertaintyTable.default().get(m["method"])
+        sigma = m[p.measured] * (method.random_rel**2 + method.systematic_rel**2) ** 0.5
+        diff = abs(row["declared_tonnes"] - m[p.measured])
+        significant = diff > p.k_sigma * sigma
         material = diff > p.materiality.percent / 100 * m[p.measured]
         material = material and diff > p.materiality.absolute_floor
         out.append(_finding(req, row["site"], not (significant and material)))
@@ -76,23 +83,37 @@ def _fee_schedule(request: CaseRequest, req: Any) -> list[ObservedFinding]:
         out = []
         for row in rows:
             version = request.treaty.treaty.fee_schedules[0].versions
-            day = date.fromisoformat(row["docked_on"])
+            day = _arrival(row).date()
             rates = max(
                 (v for v in version if v.effective_from <= day), key=lambda v: v.effective_from
             )
             rate = rates.rate(row["vessel_class"], row["berth"])
             assert rate is not None
-            out.append(
-                _finding(req, row["call"], Decimal(row["charged"]) == rate.amount * row["days"])
-            )
+            charged = Decimal(row["fee_charged"])
+            out.append(_finding(req, row["vessel"], charged == rate.amount * _days(row)))
         return out
     per_day: dict[tuple[str, str], dict[str, Decimal]] = defaultdict(dict)
     for row in rows:
-        per_day[(row["vessel_class"], row["berth"])][row["operator"]] = (
-            Decimal(row["charged"]) / row["days"]
-        )
+        per_day[(row["vessel_class"], row["berth"])][row["party"]] = Decimal(
+            row["fee_charged"]
+        ) / _days(row)
     out = []
     for charges in per_day.values():
         lowest = min(charges.values())
-        out += [_finding(req, op, fee <= lowest) for op, fee in charges.items() if len(charges) > 1]
+        if len(charges) == 1:
+            out += [
+                ObservedFinding(requirement=req.id, subject=op, status="not_applicable")
+                for op in charges
+            ]
+            continue
+        out += [_finding(req, op, fee <= lowest) for op, fee in charges.items()]
     return out
+
+
+def _arrival(row: dict[str, Any]) -> datetime:
+    return datetime.fromisoformat(str(row["arrived_at"]).replace("Z", "+00:00"))
+
+
+def _days(row: dict[str, Any]) -> int:
+    departed = datetime.fromisoformat(str(row["departed_at"]).replace("Z", "+00:00"))
+    return max(1, math.ceil((departed - _arrival(row)).total_seconds() / 86400))

@@ -254,6 +254,7 @@ class Ledger:
                 identity.check(st)
             elif kind.check is not None:
                 flush_inserts(session)
+                store.stage_tree(session, index, overlay)
                 kind.check(session, st)
             if kind.apply is not None:
                 kind.apply(session, st, index)

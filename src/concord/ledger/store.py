@@ -156,3 +156,29 @@ def iter_entries_with_leaves(
 
 def all_checkpoint_notes(session: Session) -> list[str]:
     return list(session.scalars(select(LedgerCheckpoint.note).order_by(LedgerCheckpoint.size)))
+
+
+_STAGED = "concord.staged_tree"
+
+
+def stage_tree(session: Session, size: int, overlay: Mapping[NodeId, bytes]) -> None:
+    """Record, for checks run while a batch is staged, the tree as staged so far."""
+    session.info[_STAGED] = (size, overlay)
+
+
+def root_at(session: Session, size: int) -> bytes:
+    """The root of the log's first ``size`` entries, as this transaction sees the tree.
+
+    Inside an append it includes the entries staged earlier in the same batch, so a
+    statement may name a checkpoint whose entries arrive with it (as in a replay).
+    """
+    from concord.ledger import merkle
+
+    staged_size, overlay = session.info.get(_STAGED, (tree_size(session), {}))
+    if not 0 < size <= staged_size:
+        from concord.errors import VerificationError
+
+        raise VerificationError(f"tree size {size} is outside the log (size {staged_size})")
+    view = NodeView(session, overlay)
+    view.prefetch(merkle.nodes_for_ranges([(0, size)]))
+    return merkle.range_hash(0, size, view)

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from concord.errors import ComplianceError
+from concord.errors import ComplianceError, VerificationError
 from concord.identity import roles
-from concord.ledger import merkle, store
+from concord.ledger import store
 from concord.ledger.statements import Statement, StatementType
 from concord.reports.models import PublishedReport
 from concord.reports.schemas import REPORT_PUBLISHED, ReportPublished
@@ -22,17 +22,16 @@ from concord.treaty.registry import treaty_in_force
 def _check_root(session: Session, body: ReportPublished) -> None:
     """The root given must be the log's root at that size.
 
-    Recomputed from the stored tree rather than looked up among signed checkpoints,
-    because a rebuild replays the log in batches and signs its own checkpoints at other
-    sizes. Entries staged earlier in the same batch have no stored nodes yet (the ledger
-    writes them at the end of the batch); the office publishes a report only after its
-    checkpoint is signed, so that case arises only when a rebuild replays the log.
+    Recomputed from the tree as this transaction sees it (entries staged earlier in the
+    same batch included) rather than looked up among signed checkpoints, because a
+    replay of the log (rebuild, audit) signs its own checkpoints at other sizes.
     """
     size = body.checkpoint_size
-    if size > store.tree_size(session):
-        return
-    nodes = store.fetch_nodes(session, merkle.nodes_for_ranges([(0, size)]))
-    if merkle.range_hash(0, size, nodes).hex() != body.checkpoint_root:
+    try:
+        root = store.root_at(session, size)
+    except VerificationError as exc:
+        raise ComplianceError(f"report names a checkpoint outside the log: {exc.message}") from None
+    if root.hex() != body.checkpoint_root:
         raise ComplianceError(f"the root given for checkpoint {size} is not the log's root")
 
 

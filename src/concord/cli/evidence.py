@@ -1,0 +1,137 @@
+"""``concord evidence …`` and ``concord evaluate``: file evidence, rebuild the analytic
+store, evaluate a period's requirements and publish the findings."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, get_args
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from concord.cli.common import progress_bar, workspace
+from concord.errors import EvidenceError
+from concord.identity.keys import SigningKey
+
+evidence_app = typer.Typer(no_args_is_help=True, help="File evidence; rebuild the analytic store.")
+out = Console()
+STATUS_STYLE = {
+    "compliant": "green",
+    "violation": "bold red",
+    "insufficient_evidence": "yellow",
+    "not_applicable": "dim",
+}
+MEASUREMENT_SUFFIX = "_measurement"
+
+
+def _when(text: str | None) -> datetime:
+    if text is None:
+        return datetime.now(UTC).replace(microsecond=0)
+    try:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise EvidenceError(f"--issued-at {text!r} is not an ISO 8601 time") from None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+@evidence_app.command("file")
+def file(
+    ctx: typer.Context,
+    kind: Annotated[
+        str,
+        typer.Argument(
+            metavar="TYPE",
+            help="extraction, docking_fees, activity_report, compliance_report, "
+            "or extraction_measurement (an inspector's measurements)",
+        ),
+    ],
+    csv: Annotated[Path | None, typer.Argument(help="the table (CSV)")] = None,
+    party: Annotated[str | None, typer.Option(help="the declaring party")] = None,
+    period: Annotated[str, typer.Option(help="reporting period, e.g. 2187-Q2")] = "",
+    key: Annotated[Path, typer.Option(help="key file of the signing principal")] = Path(),
+    issued_at: Annotated[str | None, typer.Option(help="filing time, UTC (default: now)")] = None,
+) -> None:
+    """Store a declaration's or measurement's table and log the signed statement."""
+    from concord.evidence.filing import file_declaration, file_measurement
+    from concord.evidence.schemas import DeclarationType, MeasurementType
+
+    if not period:
+        raise EvidenceError("--period is required")
+    data = csv.read_bytes() if csv is not None else None
+    signer = SigningKey.load(key)
+    declared = {t: t for t in get_args(DeclarationType)}
+    measured = {f"{t}{MEASUREMENT_SUFFIX}": t for t in get_args(MeasurementType)}
+    with workspace(ctx) as ws:
+        if kind in measured:
+            if data is None:
+                raise EvidenceError("a measurement needs its CSV table")
+            receipt = file_measurement(ws, signer, measured[kind], period, data, _when(issued_at))
+        elif kind in declared:
+            if party is None:
+                raise EvidenceError("--party is required for a declaration")
+            receipt = file_declaration(
+                ws, signer, declared[kind], party, period, data, _when(issued_at)
+            )
+        else:
+            raise EvidenceError(
+                f"unknown evidence type {kind!r}",
+                details=[f"known: {', '.join([*declared, *measured])}"],
+            )
+    out.print(f"{kind} for {period} logged at index {receipt.index} ({receipt.statement_id})")
+
+
+@evidence_app.command("rebuild")
+def rebuild(ctx: typer.Context) -> None:
+    """Rebuild the analytic store (DuckDB) from the log and the blobs."""
+    from concord.evidence.analytics import latest_state, rebuild_analytics
+
+    with workspace(ctx) as ws:
+        state = latest_state(ws)
+        path = rebuild_analytics(ws, state.size)
+    out.print(f"analytic store rebuilt at {path} from the first {state.size} log entries")
+
+
+def evaluate(
+    ctx: typer.Context,
+    period: Annotated[str, typer.Option(help="reporting period, e.g. 2187-Q2")],
+    as_json: Annotated[bool, typer.Option("--json", help="print the canonical findings")] = False,
+    publish: Annotated[bool, typer.Option(help="log the findings as an office statement")] = False,
+) -> None:
+    """Evaluate every requirement in force for a period at the latest checkpoint."""
+    from concord.compliance.engine import evaluate as run
+    from concord.compliance.engine import publish_findings
+
+    with workspace(ctx) as ws:
+        with progress_bar() as bar:
+            task = bar.add_task("requirements", total=None)
+            evaluation = run(
+                ws,
+                period,
+                on_requirements=lambda n: bar.update(task, total=n),
+                progress=lambda _r: bar.advance(task),
+            )
+        receipt = publish_findings(ws, evaluation) if publish else None
+    if as_json:
+        typer.echo(evaluation.to_json().decode())
+    else:
+        table = Table(
+            title=f"Findings for {evaluation.period} at checkpoint {evaluation.checkpoint_size}"
+        )
+        for column in ("requirement", "party", "subject", "status", "explanation"):
+            table.add_column(column, overflow="fold")
+        for f in evaluation.findings:
+            style = STATUS_STYLE[f.status]
+            table.add_row(
+                f.requirement, f.party, f.subject, f"[{style}]{f.status}[/]", f.explanation
+            )
+        out.print(table)
+        out.print(", ".join(f"{n} {s}" for s, n in evaluation.counts.items()))
+    if receipt is not None:
+        out.print(f"findings published at log index {receipt.index}")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(evidence_app, name="evidence")
+    app.command("evaluate")(evaluate)

@@ -1,0 +1,202 @@
+"""The compliance engine: evaluate every requirement in force for a period.
+
+``evaluate`` takes the latest signed checkpoint, builds the analytic store from exactly
+that log prefix, and evaluates the requirements of the treaty in force at the end of
+the period, as of the day of the last statement in the prefix. The same prefix always
+gives the same findings, byte for byte; ``publish_findings`` logs them as an office
+statement that names the checkpoint.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+
+import duckdb
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from concord.compliance.context import EvaluationContext, prepare
+from concord.compliance.findings import Finding, counts, findings_json, sorted_findings
+from concord.compliance.kinds import KINDS
+from concord.compliance.schemas import FINDINGS_PUBLISHED, FindingsPublished, FindingsRef
+from concord.compliance.statistics import UncertaintyTable
+from concord.errors import ComplianceError
+from concord.evidence.analytics import StoreState, latest_state, rebuild_analytics, store_state
+from concord.evidence.blobs import BlobStore
+from concord.ledger.models import LedgerEntry
+from concord.ledger.receipts import Receipt
+from concord.ledger.statements import parse_statement
+from concord.treaty.calendar import Period, parse_period
+from concord.treaty.models import Requirement
+from concord.treaty.registry import treaty_in_force
+from concord.treaty.versions import TreatyVersion
+from concord.workspace import Workspace
+
+Progress = Callable[[Requirement], None]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Evaluation:
+    """The findings for a period, and the checkpoint they were computed at."""
+
+    period: str
+    checkpoint_size: int
+    checkpoint_root: str
+    as_of: date
+    findings: tuple[Finding, ...]
+
+    def to_json(self) -> bytes:
+        return findings_json(
+            self.findings,
+            period=self.period,
+            checkpoint_size=self.checkpoint_size,
+            checkpoint_root=self.checkpoint_root,
+        )
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return counts(self.findings)
+
+
+def evaluate_requirements(
+    con: duckdb.DuckDBPyConnection,
+    treaty: TreatyVersion,
+    period: Period,
+    requirements: Sequence[Requirement],
+    *,
+    as_of: date,
+    uncertainties: UncertaintyTable | None = None,
+    progress: Progress | None = None,
+) -> list[Finding]:
+    """Evaluate ``requirements`` on an analytic store; findings in canonical order."""
+    table = uncertainties or UncertaintyTable.default()
+    prepare(con, treaty, table)
+    # From here on, a query can read the store and nothing else on this machine.
+    con.execute("SET enable_external_access = false")
+    ctx = EvaluationContext(con=con, treaty=treaty, period=period, as_of=as_of, uncertainties=table)
+    findings: list[Finding] = []
+    try:
+        for requirement in requirements:
+            try:
+                findings += KINDS[requirement.kind](ctx, requirement)
+            except duckdb.Error as exc:
+                raise ComplianceError(f"{requirement.id} could not be evaluated: {exc}") from exc
+            if progress is not None:
+                progress(requirement)
+    finally:
+        _drop_working_tables(con)
+    return sorted_findings(findings)
+
+
+def _drop_working_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Working tables shared by requirements live for one evaluation only."""
+    names = con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE temporary "
+        "AND table_name LIKE 'reconciliation_items_%'"
+    ).fetchall()
+    for (name,) in names:
+        con.execute(f"DROP TABLE temp.{name}")
+
+
+def _last_issued(ws: Workspace, size: int) -> date:
+    """The day of the latest statement in the prefix: the evaluation's "today"."""
+    with Session(ws.engine) as session:
+        entry = session.scalar(select(LedgerEntry.entry).where(LedgerEntry.idx == size - 1))
+    if entry is None:
+        raise ComplianceError("the log is empty: nothing to evaluate")
+    ledger = ws.ledger
+    statement = parse_statement(
+        bytes(entry), ledger.registry, max_entry_bytes=ledger.max_entry_bytes
+    )
+    return statement.issued_at.date()
+
+
+def _latest_filing(con: duckdb.DuckDBPyConnection) -> date | None:
+    row = con.execute(
+        "SELECT max(t) FROM (SELECT max(filed_at) AS t FROM declarations "
+        "UNION ALL SELECT max(filed_at) FROM measurements)"
+    ).fetchone()
+    return row[0].date() if row and row[0] is not None else None
+
+
+def _store(ws: Workspace, state: StoreState) -> duckdb.DuckDBPyConnection:
+    path = ws.settings.analytics_path
+    if path.exists():
+        with duckdb.connect(str(path), read_only=True) as con:
+            built = store_state(con)
+        if built == state:
+            return duckdb.connect(str(path), read_only=True)
+    rebuild_analytics(ws, state.size)
+    return duckdb.connect(str(path), read_only=True)
+
+
+def evaluate(
+    ws: Workspace,
+    period: str,
+    *,
+    uncertainties: UncertaintyTable | None = None,
+    progress: Progress | None = None,
+    on_requirements: Callable[[int], None] | None = None,
+    as_of: date | None = None,
+) -> Evaluation:
+    """Evaluate every requirement in force for ``period`` at the latest checkpoint."""
+    state = latest_state(ws)
+    last_entry = _last_issued(ws, state.size)
+    with Session(ws.engine) as session:
+        first = parse_period(period)
+        treaty = treaty_in_force(session, first.end)
+    parsed = parse_period(period, treaty.treaty.calendar.period)
+    requirements = treaty.requirements()
+    if on_requirements is not None:
+        on_requirements(len(requirements))
+    with _store(ws, state) as con:
+        # "Today" for the evaluation is the latest time the prefix records, so that the
+        # same prefix always gives the same findings (a report is late, or not yet due).
+        as_of = as_of or max(last_entry, _latest_filing(con) or last_entry)
+        findings = evaluate_requirements(
+            con,
+            treaty,
+            parsed,
+            requirements,
+            as_of=as_of,
+            uncertainties=uncertainties,
+            progress=progress,
+        )
+    return Evaluation(
+        period=parsed.id,
+        checkpoint_size=state.size,
+        checkpoint_root=state.root,
+        as_of=as_of,
+        findings=tuple(findings),
+    )
+
+
+def _publication_time(evaluation: Evaluation) -> datetime:
+    """Now, but never before the end of the day the findings were computed as of (the
+    record may be dated ahead of the office's clock, as in the Station Unity scenario)."""
+    end_of_day = datetime.combine(evaluation.as_of, time(23, 59, 59), UTC)
+    return max(datetime.now(UTC).replace(microsecond=0), end_of_day)
+
+
+def publish_findings(
+    ws: Workspace, evaluation: Evaluation, *, issued_at: datetime | None = None
+) -> Receipt:
+    """Store the findings document as a blob and log it as an office statement."""
+    document = evaluation.to_json()
+    sha = BlobStore(ws.settings.blobs_dir).put(document)
+    body = FindingsPublished(
+        period=evaluation.period,
+        checkpoint_size=evaluation.checkpoint_size,
+        checkpoint_root=evaluation.checkpoint_root,
+        findings=FindingsRef(sha256=sha, bytes=len(document)),
+        counts=evaluation.counts,
+    )
+    return ws.submit_as(
+        ws.office_key,
+        FINDINGS_PUBLISHED,
+        body,
+        issued_at=issued_at or _publication_time(evaluation),
+        statement_id=f"findings-{evaluation.period}-{evaluation.checkpoint_size}",
+    )

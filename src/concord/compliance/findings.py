@@ -1,0 +1,120 @@
+"""Findings: what the office concludes about one requirement, party and subject.
+
+A finding cites the provisions and the monitoring requirement concerned and the
+evidence considered (Article 55), and says in one sentence what was found. Findings
+are serialised as RFC 8785 canonical JSON, sorted by (requirement, party, subject), so
+the same log prefix always gives byte-identical findings.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from concord.identity.canonical import canonical_json
+
+Status = Literal["compliant", "violation", "insufficient_evidence", "not_applicable"]
+STATUSES: tuple[Status, ...] = ("compliant", "violation", "insufficient_evidence", "not_applicable")
+FINDINGS_FORMAT = "concord-findings/1"
+#: Figures are rounded to this many decimals before they are published, so results do
+#: not depend on the order in which a parallel engine added floating-point numbers.
+DECIMALS = 6
+
+
+def _round(value: float | None) -> float | None:
+    if value is None or not math.isfinite(value):
+        return None
+    rounded = round(float(value), DECIMALS)
+    return 0.0 if rounded == 0 else rounded
+
+
+@dataclass(frozen=True, slots=True)
+class Statistic:
+    """The test statistic behind a finding, e.g. ``z`` or ``cusum``."""
+
+    name: str
+    value: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Finding:
+    """One conclusion of the office about a requirement, for one party and subject."""
+
+    requirement: str
+    provisions: tuple[str, ...]
+    party: str
+    subject: str
+    period: str
+    status: Status
+    explanation: str
+    measured: float | None = None
+    threshold: float | None = None
+    statistic: Statistic | None = None
+    evidence: tuple[int, ...] = field(default_factory=tuple)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "evidence", tuple(sorted(set(self.evidence))))
+        object.__setattr__(self, "measured", _round(self.measured))
+        object.__setattr__(self, "threshold", _round(self.threshold))
+        if self.statistic is not None:
+            value = _round(self.statistic.value)
+            stat = None if value is None else Statistic(self.statistic.name, value)
+            object.__setattr__(self, "statistic", stat)
+
+    @property
+    def sort_key(self) -> tuple[Any, ...]:
+        return (_natural(self.requirement), self.party, self.subject, self.explanation)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "requirement": self.requirement,
+            "provisions": list(self.provisions),
+            "party": self.party,
+            "subject": self.subject,
+            "period": self.period,
+            "status": self.status,
+            "measured": self.measured,
+            "threshold": self.threshold,
+            "statistic": (
+                None
+                if self.statistic is None
+                else {"name": self.statistic.name, "value": self.statistic.value}
+            ),
+            "evidence": list(self.evidence),
+            "explanation": self.explanation,
+        }
+
+
+def _natural(text: str) -> tuple[Any, ...]:
+    """R2 before R10: digits compare as numbers."""
+    return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", text))
+
+
+def sorted_findings(findings: Iterable[Finding]) -> list[Finding]:
+    return sorted(findings, key=lambda f: f.sort_key)
+
+
+def counts(findings: Sequence[Finding]) -> dict[str, int]:
+    """How many findings of each status (every status listed, zeros included)."""
+    found = Counter(f.status for f in findings)
+    return {status: found.get(status, 0) for status in STATUSES}
+
+
+def findings_json(
+    findings: Sequence[Finding], *, period: str, checkpoint_size: int, checkpoint_root: str
+) -> bytes:
+    """The canonical JSON document of an evaluation's findings."""
+    ordered = sorted_findings(findings)
+    return canonical_json(
+        {
+            "format": FINDINGS_FORMAT,
+            "period": period,
+            "checkpoint": {"size": checkpoint_size, "root": checkpoint_root},
+            "counts": counts(ordered),
+            "findings": [f.to_json() for f in ordered],
+        }
+    )

@@ -1,0 +1,264 @@
+"""``reconciliation``: declared against independently measured extraction.
+
+Three tests, as in IAEA verification and EITI reconciliation (Articles 24 and 25):
+
+1. the item test — ``z = (D − M) / σ`` with ``σ`` from the measuring method's
+   uncertainty table (IAEA-STR-368): random errors add in quadrature over items,
+   systematic errors add linearly within a method (they are shared by every item the
+   method measured in the period), and the declaration's own stated uncertainty adds
+   in quadrature; flagged when ``z < −k_sigma`` (one-sided: under-declaration);
+2. EITI materiality — the difference must exceed both the percentage and the floor;
+3. Page's CUSUM (Page 1954) over the periods up to the evaluated one, per subject, for
+   protracted under-reporting too small for any single period's test.
+
+A difference is a violation when (1) and (2) both hold, or when the CUSUM is above its
+decision interval in the evaluated period. Declared items that the office did not
+measure are left out of the comparison; measured items that were not declared count as
+declared zero (undeclared extraction).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+from concord.compliance.context import EvaluationContext
+from concord.compliance.findings import Finding
+from concord.compliance.statistics import (
+    MethodUncertainty,
+    is_material,
+    item_test,
+    under_reporting_scores,
+)
+from concord.compliance.statistics._validate import FloatArray
+from concord.treaty.requirements import Reconciliation
+
+#: σ is combined in SQL, so the item test gets it as the declaration's own uncertainty
+#: with a zero-uncertainty method: σ² = 0 + 0 + σ_combined².
+IntArray = NDArray[np.intp]
+_COMBINED = MethodUncertainty("combined", random_rel=0.0, systematic_rel=0.0)
+_GROUP = {
+    "site": ("i.party", "i.site"),
+    "party": ("i.party", "''"),
+    "sector": ("''", "st.ancestor"),
+}
+_SECTOR_JOIN = {
+    "site": "",
+    "party": "",
+    "sector": "JOIN sector_tree st ON st.sector = i.sector AND st.is_root",
+}
+
+
+#: Items (party, site, mineral, period) of every period up to the evaluated one, built once
+#: per evaluation and shared by every reconciliation requirement.
+_ITEMS = """
+    CREATE TEMP TABLE IF NOT EXISTS {name} AS
+    WITH d AS (SELECT * FROM extraction_declarations
+               WHERE list_contains($periods::VARCHAR[], period)),
+         m AS (SELECT * FROM extraction_measurements
+               WHERE list_contains($periods::VARCHAR[], period))
+    SELECT coalesce(m.party, d.party) AS party, coalesce(m.site, d.site) AS site,
+           coalesce(m.sector, d.sector) AS sector, coalesce(m.period, d.period) AS period,
+           m.method, m.measured_tonnes AS measured,
+           CASE WHEN m.measured_tonnes IS NOT NULL THEN coalesce(d.declared_tonnes, 0) END
+               AS declared,
+           CASE WHEN m.measured_tonnes IS NOT NULL
+                THEN coalesce(d.declared_sigma_tonnes, 0) ^ 2 END AS declared_var,
+           (m.measured_tonnes * u.random_rel) ^ 2 AS random_var,
+           m.measured_tonnes * u.systematic_rel AS systematic_sd,
+           d.statement_index AS d_index, m.statement_index AS m_index
+    FROM d FULL JOIN m ON d.party = m.party AND d.site = m.site
+                       AND d.mineral = m.mineral AND d.period = m.period
+    LEFT JOIN methods u ON u.method = m.method
+"""
+
+
+def _items(ctx: EvaluationContext, periods: list[str]) -> str:
+    name = "reconciliation_items_" + ctx.period.id.replace("-", "_")
+    ctx.con.execute(_ITEMS.format(name=name), {"periods": periods})
+    return name
+
+
+def _query(per: str, items: str) -> str:
+    party, subject = _GROUP[per]
+    return f"""
+    WITH g AS (
+        SELECT {party} AS party, {subject} AS subject, i.period, i.method,
+               sum(i.declared) AS declared, sum(i.measured) AS measured,
+               sum(i.declared_var) AS declared_var, sum(i.random_var) AS random_var,
+               sum(i.systematic_sd) AS systematic_sd, count(i.measured) AS measured_items,
+               list(DISTINCT i.d_index) FILTER (WHERE i.period = $current) AS d_index,
+               list(DISTINCT i.m_index) FILTER (WHERE i.period = $current) AS m_index
+        FROM {items} i {_SECTOR_JOIN[per]}
+        GROUP BY ALL)
+    SELECT party, subject, period,
+           CAST(sum(CAST(coalesce(declared, 0) AS DECIMAL(38, 6))) AS DOUBLE) AS declared,
+           CAST(sum(CAST(coalesce(measured, 0) AS DECIMAL(38, 6))) AS DOUBLE) AS measured,
+           sqrt(sum(coalesce(declared_var, 0) + coalesce(random_var, 0)
+                    + coalesce(systematic_sd, 0) ^ 2)) AS sigma,
+           sum(measured_items) AS measured_items,
+           list_sort(list_distinct(flatten(list(list_concat(coalesce(d_index, []),
+                                                             coalesce(m_index, []))))))
+               AS evidence
+    FROM g GROUP BY party, subject, period ORDER BY party, subject, period
+    """
+
+
+def final_cusum_levels(scores: FloatArray, starts: IntArray, k: float) -> FloatArray:
+    """Page's CUSUM level ``S_T`` at the last period of each subject, all subjects at once.
+
+    ``scores`` holds every subject's periods in order, subject ``g`` starting at
+    ``starts[g]``. The recursion ``S_t = max(0, S_{t−1} + x_t − k)``, ``S_0 = 0`` (Page
+    1954) is Lindley's, whose solution is ``S_t = C_t − min(0, min_{j≤t} C_j)`` with
+    ``C_t = Σ_{i≤t} (x_i − k)``: a cumulative sum and a running minimum per subject, so
+    no Python loop over subjects is needed. Equal to ``cusum(x, k=k, h=h).path[-1]``.
+    """
+    steps = scores - k
+    total = np.cumsum(steps)
+    before = np.concatenate(([0.0], total))[starts]  # cumulative sum before each subject
+    within = total - np.repeat(before, np.diff(np.append(starts, len(scores))))
+    lowest = np.minimum(np.minimum.reduceat(within, starts), 0.0)
+    ends = np.append(starts[1:], len(scores)) - 1
+    return np.asarray(within[ends] - lowest, dtype=np.float64)
+
+
+def evaluate(ctx: EvaluationContext, requirement: object) -> list[Finding]:
+    assert isinstance(requirement, Reconciliation)
+    p = requirement.params
+    items = _items(ctx, ctx.periods_through())
+    # Evidence lists are gathered for the evaluated period only (the costly part).
+    data = ctx.con.execute(_query(p.per, items), {"current": ctx.period.id}).fetchnumpy()
+    party, subject, period = data["party"], data["subject"], data["period"]
+    declared, measured, sigma = (
+        np.asarray(data[c], dtype=np.float64) for c in ("declared", "measured", "sigma")
+    )
+    evidence = data["evidence"]
+    current = period == ctx.period.id
+    compared = (np.asarray(data["measured_items"]) > 0) & (sigma > 0)
+    out = [
+        ctx.finding(
+            requirement,
+            "insufficient_evidence",
+            f"{_label(party[i], subject[i])}'s declaration for {ctx.period} has no "
+            "independent measurement to compare it with.",
+            party=party[i],
+            subject=subject[i],
+            evidence=evidence[i],
+        )
+        for i in np.flatnonzero(current & ~compared)
+    ]
+    # Subjects compared in the evaluated period, with every earlier compared period.
+    keys = np.char.add(np.char.add(party.astype(str), "\x1f"), subject.astype(str))
+    wanted = np.isin(keys, keys[current & compared]) & compared
+    if not wanted.any():
+        if not out:
+            out.append(
+                ctx.finding(
+                    requirement,
+                    "insufficient_evidence",
+                    f"Neither declarations nor measurements of extraction are recorded for "
+                    f"{ctx.period}.",
+                )
+            )
+        return out
+    rows = np.flatnonzero(wanted)
+    starts = np.flatnonzero(np.r_[True, keys[rows][1:] != keys[rows][:-1]])
+    scores = under_reporting_scores(declared[rows], measured[rows], sigma[rows])
+    levels = final_cusum_levels(scores, starts, p.cusum.k)
+    firsts = period[rows][starts]
+    last = np.append(starts[1:], len(rows)) - 1
+    at = rows[last]  # the evaluated period's row of each subject
+    d, m, s = declared[at], measured[at], sigma[at]
+    test = item_test(d, m, _COMBINED, declared_sigma=s, k=p.k_sigma)
+    material = is_material(d, m, p.materiality.percent, p.materiality.absolute_floor)
+    limits = np.maximum.reduce(
+        [
+            p.k_sigma * s,
+            p.materiality.percent / 100 * np.maximum(d, m),
+            np.full(len(at), p.materiality.absolute_floor),
+        ]
+    )
+    for n, i in enumerate(at):
+        out.append(
+            _finding(
+                ctx,
+                requirement,
+                party[i],
+                subject[i],
+                float(d[n]),
+                float(m[n]),
+                float(test.z[n]),
+                bool(test.flagged[n] and material[n]),
+                float(levels[n]),
+                str(firsts[n]),
+                float(limits[n]),
+                evidence[i],
+            )
+        )
+    return out
+
+
+def _finding(
+    ctx: EvaluationContext,
+    req: Reconciliation,
+    party: str,
+    subject: str,
+    d: float,
+    m: float,
+    z: float,
+    significant: bool,
+    level: float,
+    first: str,
+    limit: float,
+    evidence: list[int],
+) -> Finding:
+    p = req.params
+    base = (
+        f"{_label(party, subject)} declared {d:,.1f} t for {ctx.period} against {m:,.1f} t "
+        f"measured (difference {d - m:+,.1f} t, z = {z:.2f})"
+    )
+    if significant:
+        return ctx.finding(
+            req,
+            "violation",
+            f"{base}: an under-declaration beyond {p.k_sigma:g} standard deviations and "
+            f"material (over {p.materiality.percent:g} % and {p.materiality.absolute_floor:g} "
+            f"{p.materiality.unit}).",
+            party=party,
+            subject=subject,
+            measured=m,
+            threshold=limit,
+            statistic=("z", z),
+            evidence=evidence,
+        )
+    if level > p.cusum.h:
+        return ctx.finding(
+            req,
+            "violation",
+            f"{base}; protracted under-reporting: the cumulative sum over {first}–"
+            f"{ctx.period} is {level:.2f}, above the decision interval {p.cusum.h:g}.",
+            party=party,
+            subject=subject,
+            measured=m,
+            threshold=p.cusum.h,
+            statistic=("cusum", level),
+            evidence=evidence,
+        )
+    return ctx.finding(
+        req,
+        "compliant",
+        f"{base}: within {p.k_sigma:g} standard deviations or not material, and no "
+        "persistent under-reporting.",
+        party=party,
+        subject=subject,
+        measured=m,
+        threshold=limit,
+        statistic=("z", z),
+        evidence=evidence,
+    )
+
+
+def _label(party: str, subject: str) -> str:
+    if party and subject:
+        return f"{party} at {subject}"
+    return party or subject

@@ -1,0 +1,52 @@
+"""Run the engine on hand-built evidence, the way treaty test cases do."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from concord.compliance.engine import evaluate_requirements
+from concord.compliance.findings import Finding
+from concord.compliance.testcases import build_case_store
+from concord.scenario.treaty import station_unity_text
+from concord.treaty.calendar import parse_period
+from concord.treaty.service import load_treaty_text
+from concord.treaty.testcases import CaseRequest, TreatyTestCase
+from concord.treaty.versions import treaty_at
+
+TREATY = load_treaty_text(station_unity_text(), "station_unity.yaml")
+
+
+def findings(
+    requirements: list[str],
+    period: str,
+    *,
+    as_of: date = date(2188, 3, 1),
+    statements: list[dict[str, Any]] | None = None,
+    evidence: dict[str, list[dict[str, Any]]] | None = None,
+) -> list[Finding]:
+    case = TreatyTestCase.model_validate(
+        {
+            "format": "concord-treaty-test/1",
+            "id": "hand-built",
+            "treaty": "station-unity",
+            "description": "hand-built evidence",
+            "as_of": as_of,
+            "period": period,
+            "requirements": requirements,
+            "given": {"statements": statements or [], "evidence": evidence or {}},
+            "expect": {"findings": []},
+        }
+    )
+    version = treaty_at(TREATY, [], as_of)
+    wanted = [r for r in version.requirements() if r.id in requirements]
+    request = CaseRequest(
+        case=case, treaty=version, period=parse_period(period), requirements=wanted
+    )
+    with build_case_store(request) as con:
+        return evaluate_requirements(con, version, request.period, wanted, as_of=as_of)
+
+
+def by_subject(found: list[Finding]) -> dict[str, str]:
+    """``{subject or party: status}``."""
+    return {f.subject or f.party: f.status for f in found}

@@ -1,0 +1,282 @@
+"""Each requirement kind on small hand-built evidence (figures worked out in comments)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from concord.errors import ComplianceError
+
+from .engine_cases import by_subject, findings
+
+
+def _declared(party: str, site: str, sector: str, period: str, tonnes: float) -> dict[str, object]:
+    return {
+        "party": party,
+        "site": site,
+        "sector": sector,
+        "mineral": "ore",
+        "period": period,
+        "declared_tonnes": tonnes,
+    }
+
+
+def _measured(
+    party: str, site: str, sector: str, period: str, tonnes: float, method: str
+) -> dict[str, object]:
+    return {
+        "party": party,
+        "site": site,
+        "sector": sector,
+        "mineral": "ore",
+        "period": period,
+        "measured_tonnes": tonnes,
+        "method": method,
+    }
+
+
+# -- report_due ---------------------------------------------------------------------------
+
+
+def test_report_due_before_the_due_date_is_not_yet_applicable() -> None:
+    # 2187-Q2 reports are due on 2187-07-30 (30 days after 30 June).
+    found = findings(["R1"], "2187-Q2", as_of=date(2187, 7, 10))
+    assert by_subject(found) == {
+        "PA": "not_applicable",
+        "EF": "not_applicable",
+        "MI": "not_applicable",
+    }
+
+
+def test_report_due_reads_the_office_measurements_for_r6() -> None:
+    # R6: measurements due 45 days after the period (2187-08-14); filed on 2187-08-20.
+    statements = [
+        {
+            "type": "evidence.measurement_filed",
+            "author": "inspector-1",
+            "issued_at": "2187-08-20T10:00:00Z",
+            "body": {"measurement_type": "extraction", "period": "2187-Q2"},
+        }
+    ]
+    (finding,) = findings(["R6"], "2187-Q2", statements=statements)
+    assert (finding.party, finding.status) == ("SU-PMO", "violation")
+    assert "late by 6 days" in finding.explanation
+    assert finding.evidence == (0,)
+
+
+# -- cap ----------------------------------------------------------------------------------
+
+
+def test_cap_counts_zones_towards_their_sector_and_needs_evidence() -> None:
+    # Four-Gamma: 5,000 + 4,500 = 9,500 t > 9,000 t (Article 26). Seven-Beta sites do not count.
+    rows = [
+        _measured("MI", "FG-01", "four-gamma", "2187-Q3", 5000, "weighing"),
+        _measured("MI", "FG-02", "four-gamma", "2187-Q3", 4500, "weighing"),
+        _measured("PA", "SB-N-03", "seven-beta-north", "2187-Q3", 8000, "weighing"),
+    ]
+    (r11,) = findings(["R11"], "2187-Q3", evidence={"extraction_measurements": rows})
+    assert (r11.subject, r11.status, r11.measured, r11.threshold) == (
+        "four-gamma",
+        "violation",
+        9500.0,
+        9000.0,
+    )
+    assert r11.evidence == (0, 1)
+    (empty,) = findings(["R11"], "2187-Q3")
+    assert empty.status == "insufficient_evidence"
+
+
+# -- reconciliation -----------------------------------------------------------------------
+
+
+def test_cusum_catches_protracted_small_under_reporting() -> None:
+    # Weighing: σ = 1000 × √(0.001² + 0.0005²) = 1.118 t. D = M − 2 t each quarter, so
+    # x = 2 / 1.118 = 1.789 and S grows by x − k = 1.289 a quarter: 1.29, 2.58, 3.87 and
+    # 5.16 > h = 4 in the fourth quarter. The 2 t difference is never material (< 50 t).
+    periods = ["2187-Q2", "2187-Q3", "2187-Q4", "2188-Q1"]
+    evidence = {
+        "extraction_declarations": [
+            _declared("PA", "SB-N-03", "seven-beta-north", p, 998) for p in periods
+        ],
+        "extraction_measurements": [
+            _measured("PA", "SB-N-03", "seven-beta-north", p, 1000, "weighing") for p in periods
+        ],
+    }
+    (third,) = findings(["R7"], "2187-Q4", evidence=evidence)
+    assert third.status == "compliant"
+    (fourth,) = findings(["R7"], "2188-Q1", as_of=date(2188, 6, 1), evidence=evidence)
+    assert fourth.status == "violation"
+    assert fourth.statistic is not None
+    assert fourth.statistic.name == "cusum"
+    assert fourth.statistic.value == pytest.approx(4 * (2 / 1000 / 0.001118034 - 0.5), abs=1e-3)
+    assert "protracted under-reporting" in fourth.explanation
+
+
+def test_systematic_uncertainty_adds_linearly_within_a_method() -> None:
+    # Party PA, two sites measured by XRF (random 2 %, systematic 1 %):
+    #   random σ² = (1000·0.02)² + (3000·0.02)² = 400 + 3600 = 4000
+    #   systematic σ = (1000 + 3000)·0.01 = 40  →  σ² = 1600;  σ = √5600 = 74.833 t
+    # D − M = 3782 − 4000 = −218 t, z = −2.913: within 3σ (in quadrature it would be
+    # σ = 70.71 and z = −3.08, a violation).
+    evidence = {
+        "extraction_declarations": [
+            _declared("PA", "SB-N-03", "seven-beta-north", "2187-Q2", 982),
+            _declared("PA", "SB-N-07", "seven-beta-north", "2187-Q2", 2800),
+        ],
+        "extraction_measurements": [
+            _measured("PA", "SB-N-03", "seven-beta-north", "2187-Q2", 1000, "xrf"),
+            _measured("PA", "SB-N-07", "seven-beta-north", "2187-Q2", 3000, "xrf"),
+        ],
+    }
+    (party,) = findings(["R8"], "2187-Q2", as_of=date(2187, 9, 30), evidence=evidence)
+    assert party.status == "compliant"
+    assert party.statistic is not None
+    assert party.statistic.value == pytest.approx(-218 / 5600**0.5, abs=1e-6)
+
+
+def test_a_declaration_without_a_measurement_is_insufficient_evidence() -> None:
+    evidence = {
+        "extraction_declarations": [_declared("EF", "SB-S-01", "seven-beta-south", "2187-Q2", 3000)]
+    }
+    (finding,) = findings(["R7"], "2187-Q2", evidence=evidence)
+    assert (finding.subject, finding.status) == ("SB-S-01", "insufficient_evidence")
+
+
+# -- fee_schedule -------------------------------------------------------------------------
+
+
+def test_a_call_without_a_rate_in_the_schedule_is_a_violation() -> None:
+    rows = [
+        {
+            "vessel": "V-9",
+            "party": "PA",
+            "vessel_class": "giant",
+            "berth": "standard",
+            "arrived_at": "2187-05-01T00:00:00Z",
+            "departed_at": "2187-05-01T05:00:00Z",
+            "fee_charged": 100,
+            "currency": "UCR",
+        }
+    ]
+    (finding,) = findings(["R12"], "2187-Q2", evidence={"docking_fees": rows})
+    assert finding.status == "violation"
+    assert "no rate for a giant vessel" in finding.explanation
+
+
+# -- holder_share and claim_respected ------------------------------------------------------
+
+
+def test_holder_share_is_of_the_sector_area() -> None:
+    # Seven-Beta is 120 km × 80 km = 9,600 km². PA holds 2,500 + 1,500 = 4,000 km²
+    # (41.7 % > 40 %); EF holds 3,000 km² (31.25 %); a lapsed claim does not count.
+    claims = [
+        {
+            "claim_id": "C1",
+            "holder": "PA",
+            "sector": "seven-beta",
+            "status": "registered",
+            "area_km2": 2500,
+        },
+        {
+            "claim_id": "C2",
+            "holder": "PA",
+            "sector": "seven-beta-north",
+            "status": "transferred",
+            "area_km2": 1500,
+        },
+        {
+            "claim_id": "C3",
+            "holder": "EF",
+            "sector": "seven-beta",
+            "status": "registered",
+            "area_km2": 3000,
+        },
+        {
+            "claim_id": "C4",
+            "holder": "EF",
+            "sector": "seven-beta",
+            "status": "lapsed",
+            "area_km2": 3000,
+        },
+    ]
+    found = findings(["R14"], "2187-Q2", evidence={"claims": claims})
+    shares = {(f.party, f.subject): (f.status, f.measured) for f in found}
+    assert shares == {
+        ("PA", "seven-beta"): ("violation", pytest.approx(4000 / 9600, abs=1e-6)),
+        ("EF", "seven-beta"): ("compliant", 0.3125),
+    }
+    (empty,) = findings(["R14"], "2187-Q2")
+    assert empty.status == "insufficient_evidence"
+
+
+def test_extraction_must_be_under_a_prevailing_claim_in_an_allocated_zone() -> None:
+    # SB-N-03 (North Zone, allocated to PA) is in PA's claim; SB-N-07 in EF's claim;
+    # EF also extracts at SB-N-03, in PA's zone (Article 15).
+    site_claims = [
+        {"site": "SB-N-03", "claim_id": "C1", "holder": "PA"},
+        {"site": "SB-N-07", "claim_id": "C2", "holder": "EF"},
+    ]
+    declared = [
+        _declared("PA", "SB-N-03", "seven-beta-north", "2187-Q2", 100),
+        _declared("PA", "SB-N-07", "seven-beta-north", "2187-Q2", 100),
+        _declared("EF", "SB-N-03", "seven-beta-north", "2187-Q2", 100),
+    ]
+    found = findings(
+        ["R15"],
+        "2187-Q2",
+        evidence={"site_claims": site_claims, "extraction_declarations": declared},
+    )
+    result = {(f.party, f.subject): f.status for f in found}
+    assert result == {
+        ("PA", "SB-N-03"): "compliant",
+        ("PA", "SB-N-07"): "violation",
+        ("EF", "SB-N-03"): "violation",
+    }
+    assert "allocated to PA (Article 15)" in next(f.explanation for f in found if f.party == "EF")
+    (empty,) = findings(["R15"], "2187-Q2", evidence={"extraction_declarations": declared})
+    assert empty.status == "insufficient_evidence"
+
+
+# -- sql ----------------------------------------------------------------------------------
+
+
+def test_sql_rows_are_violations_within_the_period() -> None:
+    # R16: access within 72 hours. IR-1 waited 80 h; IR-2 24 h; IR-3 is in another quarter.
+    rows = [
+        {
+            "request_id": "IR-1",
+            "party": "EF",
+            "site": "SB-S-01",
+            "requested_at": "2187-05-01T00:00:00Z",
+            "granted_at": "2187-05-04T08:00:00Z",
+        },
+        {
+            "request_id": "IR-2",
+            "party": "PA",
+            "site": "SB-N-03",
+            "requested_at": "2187-05-02T00:00:00Z",
+            "granted_at": "2187-05-03T00:00:00Z",
+        },
+        {
+            "request_id": "IR-3",
+            "party": "MI",
+            "site": "FG-02",
+            "requested_at": "2187-08-01T00:00:00Z",
+        },
+    ]
+    (finding,) = findings(["R16"], "2187-Q2", evidence={"inspection_requests": rows})
+    assert (finding.party, finding.subject, finding.status) == ("EF", "IR-1", "violation")
+    (quiet,) = findings(["R16"], "2187-Q4", evidence={"inspection_requests": rows})
+    assert quiet.status == "compliant"
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["DELETE FROM sites", "SELECT 1; DROP TABLE sites", "COPY sites TO '/tmp/x.csv'"],
+)
+def test_sql_requirements_must_be_one_select(query: str) -> None:
+    from concord.compliance.kinds.sql import check_read_only
+
+    with pytest.raises(ComplianceError, match="one SELECT"):
+        check_read_only(query, "R99")

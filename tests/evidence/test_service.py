@@ -1,0 +1,138 @@
+"""Filing evidence through the ledger, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from concord.errors import AuthorizationError, EvidenceError
+from concord.evidence.analytics import rebuild_analytics, refresh_analytics
+from concord.evidence.blobs import BlobStore
+from concord.evidence.filing import file_declaration, file_measurement
+from concord.ledger.audit import rebuild
+
+from .station import EXTRACTION, MEASUREMENT, Q2_FILED, Station, csv_bytes, make_station
+
+
+@pytest.fixture
+def station(tmp_path: Path, database_url: str) -> Iterator[Station]:
+    made = make_station(tmp_path, database_url)
+    yield made
+    made.ws.close()
+
+
+def _blobs(station: Station) -> list[Path]:
+    return sorted(p for p in station.ws.settings.blobs_dir.rglob("*") if p.is_file())
+
+
+def test_a_bad_table_is_rejected_whole_and_nothing_is_kept(station: Station) -> None:
+    size = station.ws.ledger.size()
+    data = csv_bytes(EXTRACTION, "SB-N-03,ore,4100,t,40", "SB-N-07,ore,-5,t,1", "X,ore,1,lbs,1")
+    with pytest.raises(EvidenceError) as caught:
+        file_declaration(
+            station.ws, station.keys["PA"], "extraction", "PA", "2187-Q2", data, Q2_FILED
+        )
+    assert caught.value.details == [
+        "row 3: quantity -5 is negative (a tonnage cannot be negative)",
+        'row 4: unit "lbs" is not one of t, kg, kt',
+    ]
+    assert station.ws.ledger.size() == size
+    assert _blobs(station) == []
+
+
+def test_references_are_checked_against_the_record(station: Station) -> None:
+    size = station.ws.ledger.size()
+    unknown_site = csv_bytes(EXTRACTION, "SB-N-99,ore,4100,t,40")
+    with pytest.raises(EvidenceError, match="rejected") as caught:
+        file_declaration(
+            station.ws, station.keys["PA"], "extraction", "PA", "2187-Q2", unknown_site, Q2_FILED
+        )
+    assert caught.value.details == ['row 2: site "SB-N-99" is not registered']
+    good = csv_bytes(EXTRACTION, "SB-N-03,ore,4100,t,40")
+    with pytest.raises(AuthorizationError, match="acts for PA"):
+        file_declaration(
+            station.ws, station.keys["PA"], "extraction", "EF", "2187-Q2", good, Q2_FILED
+        )
+    with pytest.raises(EvidenceError, match="first reporting period"):
+        file_declaration(
+            station.ws, station.keys["PA"], "extraction", "PA", "2187-Q1", good, Q2_FILED
+        )
+    assert station.ws.ledger.size() == size
+    assert _blobs(station) == []
+
+
+def test_a_tampered_blob_fails_the_rebuild_of_the_analytic_store(station: Station) -> None:
+    data = csv_bytes(EXTRACTION, "SB-N-03,ore,4100,t,40")
+    file_declaration(station.ws, station.keys["PA"], "extraction", "PA", "2187-Q2", data, Q2_FILED)
+    (blob,) = _blobs(station)
+    blob.write_bytes(data.replace(b"4100", b"4900"))
+    with pytest.raises(Exception, match="altered"):
+        rebuild_analytics(station.ws)
+
+
+def test_the_store_rebuilt_from_the_log_equals_the_incremental_one(
+    station: Station, tmp_path: Path
+) -> None:
+    ws, keys = station.ws, station.keys
+    file_declaration(
+        ws,
+        keys["PA"],
+        "extraction",
+        "PA",
+        "2187-Q2",
+        csv_bytes(EXTRACTION, "SB-N-03,ore,4.1,kt,0.04", "SB-N-07,ore,2000,t,20"),
+        Q2_FILED,
+    )
+    refresh_analytics(ws)
+    file_measurement(
+        ws,
+        keys["inspector"],
+        "extraction",
+        "2187-Q2",
+        csv_bytes(MEASUREMENT, "PA,SB-N-03,ore,4300,t,weighing"),
+        datetime(2187, 8, 1, tzinfo=UTC),
+    )
+    # A correction replaces PA's first declaration for the period.
+    file_declaration(
+        ws,
+        keys["PA"],
+        "extraction",
+        "PA",
+        "2187-Q2",
+        csv_bytes(EXTRACTION, "SB-N-03,ore,4200,t,40"),
+        datetime(2187, 7, 25, tzinfo=UTC),
+    )
+    incremental = _dump(refresh_analytics(ws))
+    rebuilt = _dump(rebuild_analytics(ws))
+    assert incremental == rebuilt
+    assert rebuilt["extraction_declarations"] == [
+        (
+            rebuilt["declarations"][1][0],
+            "PA",
+            "2187-Q2",
+            "SB-N-03",
+            "seven-beta-north",
+            "ore",
+            4200.0,
+            40.0,
+        )
+    ]
+    assert [row[1:] for row in rebuilt["extraction_measurements"]] == [
+        ("inspector-1", "PA", "2187-Q2", "SB-N-03", "seven-beta-north", "ore", 4300.0, "weighing")
+    ]
+    report = rebuild(ws.ledger, ws.ledger.registry)  # replaying re-checks every table
+    assert report.differences == []
+
+
+def _dump(path: Path) -> dict[str, list[tuple[object, ...]]]:
+    with duckdb.connect(str(path), read_only=True) as con:
+        names = [r[0] for r in con.execute("SHOW TABLES").fetchall()]
+        return {n: sorted(con.execute(f"SELECT * FROM {n}").fetchall(), key=repr) for n in names}
+
+
+def test_blob_store_is_where_the_settings_say(station: Station) -> None:
+    assert BlobStore(station.ws.settings.blobs_dir).root == station.ws.settings.home / "blobs"
