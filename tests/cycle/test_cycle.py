@@ -1,0 +1,124 @@
+"""The quarterly cycle end to end: reports, cases, and audit by replay."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from sqlalchemy.orm import Session
+
+from concord.config import Settings, sqlite_url
+from concord.cycle.audit import audit_report, report_metadata
+from concord.cycle.demo import run_demo
+from concord.cycle.service import QuarterResult
+from concord.disputes.service import open_cases
+from concord.errors import VerificationError
+from concord.ledger.export import export_tiles
+from concord.ledger.notes import NoteVerifier
+from concord.workspace import open_workspace
+
+
+@dataclass
+class Cycle:
+    home: Path
+    results: list[QuarterResult]
+    export: Path
+    verifier: NoteVerifier
+
+
+@pytest.fixture(scope="module")
+def cycle(tmp_path_factory: pytest.TempPathFactory) -> Cycle:
+    home = tmp_path_factory.mktemp("cycle") / "data"
+    settings = Settings(home=home, database_url=sqlite_url(home), verify_workers=0)
+    results = run_demo(settings, seed=7, quarters=2, size=1)
+    ws = open_workspace(settings)
+    try:
+        export = home.parent / "export"
+        export_tiles(ws.ledger, export, ws.settings.blobs_dir)
+        verifier = ws.verifier
+    finally:
+        ws.close()
+    return Cycle(home, results, export, verifier)
+
+
+def test_each_quarter_has_a_consolidated_report_and_one_per_signatory(cycle: Cycle) -> None:
+    assert [r.evaluation.period for r in cycle.results] == ["2187-Q2", "2187-Q3"]
+    for result in cycle.results:
+        names = sorted(f.html.name for f in result.reports)
+        period = result.evaluation.period
+        assert names == sorted(
+            f"{period}-{scope}.html" for scope in ("consolidated", "PA", "EF", "MI")
+        )
+        for files in result.reports:
+            html = files.html.read_bytes()
+            assert b"http://" not in html and b"https://" not in html
+            assert files.pdf.read_bytes().startswith(b"%PDF-")
+            meta = report_metadata(html)
+            assert meta["checkpoint_size"] == result.evaluation.checkpoint_size
+
+
+def test_violations_open_cases_and_contested_claims_too(cycle: Cycle) -> None:
+    settings = Settings(home=cycle.home, database_url=sqlite_url(cycle.home), verify_workers=0)
+    ws = open_workspace(settings)
+    try:
+        with Session(ws.engine) as session:
+            cases = open_cases(session)
+    finally:
+        ws.close()
+    kinds = {c.kind for c in cases}
+    assert kinds == {"violation", "contested_claim"}
+    violations = {
+        (f.period, f.requirement, f.party, f.subject)
+        for r in cycle.results
+        for f in r.evaluation.findings
+        if f.status == "violation" and f.party
+    }
+    assert len([c for c in cases if c.kind == "violation"]) == len(violations)
+    seven_beta = [c for c in cases if c.kind == "contested_claim"]
+    assert any({"PA", "EF"} == set(c.parties.split(",")) for c in seven_beta)
+
+
+@pytest.mark.parametrize("which", ["consolidated", "PA"])
+def test_audit_recomputes_a_report_byte_for_byte(cycle: Cycle, which: str) -> None:
+    report = next(
+        f.html for f in cycle.results[-1].reports if f.html.name.endswith(f"{which}.html")
+    )
+    result = audit_report(report, cycle.export, cycle.verifier)
+    assert result.findings_sha256 == result.recomputed_sha256
+    assert result.report_matches
+    assert result.matches
+
+
+def test_audit_catches_a_tampered_report(cycle: Cycle, tmp_path: Path) -> None:
+    original = cycle.results[0].reports[0].html
+    tampered = tmp_path / original.name
+    text = original.read_text()
+    meta = report_metadata(original.read_bytes())
+    forged = dict(meta, findings_sha256="0" * 64)
+    tampered.write_text(
+        text.replace(
+            json.dumps(meta, sort_keys=True).replace('"', "&#34;"),
+            json.dumps(forged, sort_keys=True).replace('"', "&#34;"),
+        )
+    )
+    result = audit_report(tampered, cycle.export, cycle.verifier)
+    assert not result.matches
+    edited = tmp_path / ("edited-" + original.name)
+    edited.write_text(text.replace("compliant", "compliamt", 1))
+    assert not audit_report(edited, cycle.export, cycle.verifier).report_matches
+
+
+def test_audit_catches_a_tampered_log(cycle: Cycle, tmp_path: Path) -> None:
+    import shutil
+
+    export = tmp_path / "export"
+    shutil.copytree(cycle.export, export)
+    bundle = sorted((export / "tile" / "entries").glob("*"))[0]
+    target = bundle if bundle.is_file() else sorted(bundle.rglob("*"))[0]
+    data = bytearray(target.read_bytes())
+    data[500] ^= 0x01
+    target.write_bytes(bytes(data))
+    with pytest.raises(VerificationError):
+        audit_report(cycle.results[0].reports[0].html, export, cycle.verifier)
