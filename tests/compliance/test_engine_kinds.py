@@ -280,3 +280,28 @@ def test_sql_requirements_must_be_one_select(query: str) -> None:
 
     with pytest.raises(ComplianceError, match="one SELECT"):
         check_read_only(query, "R99")
+
+
+def test_a_party_that_filed_no_declaration_is_not_reconciled_as_declaring_zero() -> None:
+    # EF filed for 2187-Q2; PA filed nothing. PA's measured 1,000 t must not become an
+    # "under-declaration of 1,000 t" (the missing report is R1's finding), while EF's
+    # site measured but left out of its declaration still counts as declared 0.
+    evidence = {
+        "extraction_declarations": [
+            _declared("EF", "SB-S-01", "seven-beta-south", "2187-Q2", 1000),
+        ],
+        "extraction_measurements": [
+            _measured("PA", "SB-N-03", "seven-beta-north", "2187-Q2", 1000, "weighing"),
+            _measured("EF", "SB-S-01", "seven-beta-south", "2187-Q2", 1000, "weighing"),
+            _measured("EF", "SB-S-02", "seven-beta-south", "2187-Q2", 800, "weighing"),
+        ],
+    }
+    found = findings(["R7"], "2187-Q2", as_of=date(2187, 9, 30), evidence=evidence)
+    status = {(f.party, f.subject): f.status for f in found}
+    assert status == {
+        ("PA", "SB-N-03"): "insufficient_evidence",
+        ("EF", "SB-S-01"): "compliant",
+        ("EF", "SB-S-02"): "violation",
+    }
+    unfiled = next(f for f in found if f.party == "PA")
+    assert "filed no extraction declaration" in unfiled.explanation

@@ -120,11 +120,37 @@ def build_case_store(request: CaseRequest) -> duckdb.DuckDBPyConnection:
             filled.append({**extra, **row})
         offset += len(rows)
         tables.setdefault(table, []).extend(filled)
+    _implied_declarations(tables)
     for table, rows in tables.items():
         if rows:
             _insert(con, table, rows)
     con.execute(_DAYS)
     return con
+
+
+def _implied_declarations(tables: dict[str, list[dict[str, Any]]]) -> None:
+    """A case that gives declared extraction rows implies the declarations that filed them
+    (unless it lists the declarations itself)."""
+    declared = tables.get("extraction_declarations", [])
+    filings = tables.setdefault("declarations", [])
+    filed = {
+        (r.get("party"), r.get("period"))
+        for r in filings
+        if r.get("declaration_type") == "extraction"
+    }
+    for row in declared:
+        key = (row.get("party"), row.get("period"))
+        if key not in filed:
+            filed.add(key)
+            filings.append(
+                {
+                    "statement_index": row.get("statement_index"),
+                    "statement_id": f"implied-{key[0]}-{key[1]}",
+                    "declaration_type": "extraction",
+                    "party": key[0],
+                    "period": key[1],
+                }
+            )
 
 
 def evaluate_case(request: CaseRequest) -> list[dict[str, Any]]:

@@ -55,8 +55,13 @@ _ITEMS = """
     CREATE TEMP TABLE IF NOT EXISTS {name} AS
     WITH d AS (SELECT * FROM extraction_declarations
                WHERE list_contains($periods::VARCHAR[], period)),
-         m AS (SELECT * FROM extraction_measurements
-               WHERE list_contains($periods::VARCHAR[], period))
+         -- A party that filed no extraction declaration for a period is not reconciled
+         -- for it: the missing report is its own violation (report_due), not a declared 0.
+         m AS (SELECT * FROM extraction_measurements em
+               WHERE list_contains($periods::VARCHAR[], em.period)
+                 AND EXISTS (SELECT 1 FROM declarations f
+                             WHERE f.declaration_type = 'extraction' AND f.party = em.party
+                               AND f.period = em.period))
     SELECT coalesce(m.party, d.party) AS party, coalesce(m.site, d.site) AS site,
            coalesce(m.sector, d.sector) AS sector, coalesce(m.period, d.period) AS period,
            m.method, m.measured_tonnes AS measured,
@@ -104,27 +109,65 @@ def _query(per: str, items: str) -> str:
     """
 
 
-def final_cusum_levels(scores: FloatArray, starts: IntArray, k: float) -> FloatArray:
+def final_cusum_levels(scores: FloatArray, starts: IntArray, k: float, h: float) -> FloatArray:
     """Page's CUSUM level ``S_T`` at the last period of each subject, all subjects at once.
 
     ``scores`` holds every subject's periods in order, subject ``g`` starting at
     ``starts[g]``. The recursion ``S_t = max(0, S_{t−1} + x_t − k)``, ``S_0 = 0`` (Page
-    1954) is Lindley's, whose solution is ``S_t = C_t − min(0, min_{j≤t} C_j)`` with
-    ``C_t = Σ_{i≤t} (x_i − k)``: a cumulative sum and a running minimum per subject, so
-    no Python loop over subjects is needed. Equal to ``cusum(x, k=k, h=h).path[-1]``.
+    1954) restarts from 0 after a period whose level exceeded ``h`` (the alarm was acted
+    on). It runs over period positions, each step vectorised across every subject, so
+    the loop is as long as the longest history (a few dozen periods), never per row.
+    Equal to ``cusum(x, k=k, h=h, restart=True).path[-1]``.
     """
-    steps = scores - k
-    total = np.cumsum(steps)
-    before = np.concatenate(([0.0], total))[starts]  # cumulative sum before each subject
-    within = total - np.repeat(before, np.diff(np.append(starts, len(scores))))
-    lowest = np.minimum(np.minimum.reduceat(within, starts), 0.0)
-    ends = np.append(starts[1:], len(scores)) - 1
-    return np.asarray(within[ends] - lowest, dtype=np.float64)
+    ends = np.append(starts[1:], len(scores))
+    lengths = ends - starts
+    level = np.zeros(len(starts), dtype=np.float64)
+    final = np.zeros(len(starts), dtype=np.float64)
+    for t in range(int(lengths.max(initial=0))):
+        alive = lengths > t
+        value = np.maximum(0.0, level[alive] + scores[starts[alive] + t] - k)
+        final[alive] = value
+        level[alive] = np.where(value > h, 0.0, value)
+    return final
+
+
+_UNFILED = """
+    SELECT DISTINCT em.party, {subject} AS subject,
+           list(DISTINCT em.statement_index) OVER (PARTITION BY em.party, {subject}) AS evidence
+    FROM extraction_measurements em {join}
+    WHERE em.period = $current AND NOT EXISTS (
+        SELECT 1 FROM declarations f WHERE f.declaration_type = 'extraction'
+          AND f.party = em.party AND f.period = em.period)
+    ORDER BY em.party, subject
+"""
+
+
+def _unfiled(ctx: EvaluationContext, requirement: Reconciliation) -> list[Finding]:
+    """Measured extraction of parties that filed no declaration: not reconciled."""
+    per = requirement.params.per
+    subject = {"site": "em.site", "party": "''", "sector": "st.ancestor"}[per]
+    join = "JOIN sector_tree st ON st.sector = em.sector AND st.is_root" if per == "sector" else ""
+    rows = ctx.con.execute(
+        _UNFILED.format(subject=subject, join=join), {"current": ctx.period.id}
+    ).fetchall()
+    return [
+        ctx.finding(
+            requirement,
+            "insufficient_evidence",
+            f"{party} filed no extraction declaration for {ctx.period}, so its measured "
+            "extraction cannot be reconciled; the missing report is a finding of its own.",
+            party=party,
+            subject=subject_,
+            evidence=evidence,
+        )
+        for party, subject_, evidence in rows
+    ]
 
 
 def evaluate(ctx: EvaluationContext, requirement: object) -> list[Finding]:
     assert isinstance(requirement, Reconciliation)
     p = requirement.params
+    unfiled = _unfiled(ctx, requirement)
     items = _items(ctx, ctx.periods_through())
     # Evidence lists are gathered for the evaluated period only (the costly part).
     data = ctx.con.execute(_query(p.per, items), {"current": ctx.period.id}).fetchnumpy()
@@ -135,7 +178,7 @@ def evaluate(ctx: EvaluationContext, requirement: object) -> list[Finding]:
     evidence = data["evidence"]
     current = period == ctx.period.id
     compared = (np.asarray(data["measured_items"]) > 0) & (sigma > 0)
-    out = [
+    out = unfiled + [
         ctx.finding(
             requirement,
             "insufficient_evidence",
@@ -164,7 +207,7 @@ def evaluate(ctx: EvaluationContext, requirement: object) -> list[Finding]:
     rows = np.flatnonzero(wanted)
     starts = np.flatnonzero(np.r_[True, keys[rows][1:] != keys[rows][:-1]])
     scores = under_reporting_scores(declared[rows], measured[rows], sigma[rows])
-    levels = final_cusum_levels(scores, starts, p.cusum.k)
+    levels = final_cusum_levels(scores, starts, p.cusum.k, p.cusum.h)
     firsts = period[rows][starts]
     last = np.append(starts[1:], len(rows)) - 1
     at = rows[last]  # the evaluated period's row of each subject

@@ -85,11 +85,14 @@ def under_reporting_scores(declared: Vector, measured: Vector, sigma: float | Ve
     return (m_values - d_values) / sd
 
 
-def cusum(scores: Vector, *, k: float, h: float) -> CusumResult:
+def cusum(scores: Vector, *, k: float, h: float, restart: bool = False) -> CusumResult:
     """Page's one-sided CUSUM ``S_t = max(0, S_{t−1} + x_t − k)``, alarm when ``S_t > h``.
 
-    The path is not restarted after an alarm; ``first_alarm_index`` is the position in
-    ``scores`` of the first period whose ``S_t`` exceeds ``h`` (``None`` if none does).
+    With ``restart`` the scheme starts again from 0 in the period after an alarm, as
+    Page (1954) prescribes once action has been taken: one large discrepancy, already
+    acted on, then no longer keeps the level above ``h`` for every later period.
+    ``first_alarm_index`` is the position in ``scores`` of the first period whose ``S_t``
+    exceeds ``h`` (``None`` if none does); the path records ``S_t`` before any restart.
     """
     k, h = positive("k", k), positive("h", h)
     x = finite_array("scores", scores)
@@ -100,6 +103,8 @@ def cusum(scores: Vector, *, k: float, h: float) -> CusumResult:
     for t, score in enumerate(x):
         level = max(0.0, level + float(score) - k)
         path[t] = level
+        if restart and level > h:
+            level = 0.0
     above = np.flatnonzero(path > h)
     return CusumResult(path, int(above[0]) if above.size else None, k, h)
 
