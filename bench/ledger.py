@@ -22,13 +22,12 @@ from sqlalchemy import create_engine, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from factories import T0, make_settings, registration  # noqa: E402
-
-from concord.identity.dsse import pae  # noqa: E402
-from concord.identity.keys import SigningKey, verify_signature  # noqa: E402
-from concord.ledger import merkle  # noqa: E402
-from concord.ledger.audit import verify_database  # noqa: E402
-from concord.workspace import Workspace, init_workspace  # noqa: E402
+from concord.identity.dsse import pae
+from concord.identity.keys import SigningKey, verify_signature
+from concord.ledger import merkle
+from concord.ledger.audit import verify_database
+from concord.workspace import Workspace, init_workspace
+from factories import T0, make_settings, registration
 
 Row = dict[str, Any]
 POSTGRES = os.environ.get(
@@ -65,7 +64,7 @@ def _fresh_postgres() -> str | None:
             conn.execute(text('DROP DATABASE IF EXISTS "concord_bench" WITH (FORCE)'))
             conn.execute(text('CREATE DATABASE "concord_bench"'))
         admin.dispose()
-    except Exception:  # noqa: BLE001 - the PostgreSQL figure is skipped, and said so
+    except Exception:
         return None
     return POSTGRES.rsplit("/", 1)[0] + "/concord_bench"
 
@@ -146,8 +145,9 @@ def big_log(home: Path, size: int) -> list[Row]:
         proof_median = statistics.median(times)
         root = ws.ledger.root(n)
         leaves = []  # recomputing a proof from every leaf: what stored tree hashes save
-        from concord.ledger import store
         from sqlalchemy.orm import Session
+
+        from concord.ledger import store
 
         with Session(ws.engine) as session:
             for _i, entry in store.iter_entries(session):

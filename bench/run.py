@@ -100,12 +100,12 @@ def _sections(quick: bool) -> list[tuple[str, str, list[Row]]]:
 
 def _rows(rows: list[Row]) -> list[Row]:
     """Normalise rows from benchmarks that report ``median_s``."""
-    out = []
-    for row in rows:
-        if "value" not in row and "median_s" in row:
-            row = {**row, "value": row["median_s"], "unit": "s"}
-        out.append(row)
-    return out
+    return [
+        {**row, "value": row["median_s"], "unit": "s"}
+        if "value" not in row and "median_s" in row
+        else row
+        for row in rows
+    ]
 
 
 def main() -> None:

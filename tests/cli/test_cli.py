@@ -6,9 +6,8 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
-
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -87,7 +86,8 @@ def test_checkpoint_receipt_and_proofs(home: Path) -> None:
     assert receipt["index"] == 0
     assert len(receipt["inclusion_proof"]) == 2
     proof = json.loads(concord(home, "proof", "consistency", "1", "3").stdout)
-    assert proof["old_size"] == 1 and len(proof["proof"]) >= 1
+    assert proof["old_size"] == 1
+    assert len(proof["proof"]) >= 1
 
 
 def test_treaty_show_prints_the_version_in_force_with_provenance(home: Path) -> None:

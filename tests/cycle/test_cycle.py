@@ -53,7 +53,8 @@ def test_each_quarter_has_a_consolidated_report_and_one_per_signatory(cycle: Cyc
         )
         for files in result.reports:
             html = files.html.read_bytes()
-            assert b"http://" not in html and b"https://" not in html
+            assert b"http://" not in html
+            assert b"https://" not in html
             assert files.pdf.read_bytes().startswith(b"%PDF-")
             meta = report_metadata(html)
             assert meta["checkpoint_size"] == result.evaluation.checkpoint_size

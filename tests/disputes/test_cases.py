@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from factories import T0, make_workspace
 from sqlalchemy.orm import Session
 
 from concord.disputes.schemas import CASE_OPENED, CaseOpened
@@ -18,13 +17,17 @@ from concord.treaty.registry import treaty_in_force
 from concord.treaty.schemas import TREATY_REGISTERED
 from concord.treaty.service import registration_payload
 from concord.workspace import Workspace
+from factories import T0, make_workspace
 
 
 @pytest.fixture
 def ws(tmp_path: Path, database_url: str) -> Iterator[Workspace]:
     workspace = make_workspace(tmp_path, database_url)
     workspace.submit_as(
-        workspace.office_key, TREATY_REGISTERED, registration_payload(station_unity_text()), issued_at=T0
+        workspace.office_key,
+        TREATY_REGISTERED,
+        registration_payload(station_unity_text()),
+        issued_at=T0,
     )
     yield workspace
     workspace.close()

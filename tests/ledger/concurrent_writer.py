@@ -6,9 +6,8 @@ import json
 import sys
 from pathlib import Path
 
-from factories import make_settings, registration
-
 from concord.workspace import open_workspace
+from factories import make_settings, registration
 
 
 def main(home: str, database_url: str, name: str, out: str) -> None:

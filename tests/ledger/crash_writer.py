@@ -10,9 +10,8 @@ import os
 import sys
 from pathlib import Path
 
-from factories import make_settings, registration
-
 from concord.workspace import open_workspace
+from factories import make_settings, registration
 
 
 def main(home: str, database_url: str, receipts_path: str, first_batch: str) -> None:

@@ -9,13 +9,13 @@ import sys
 import time
 from pathlib import Path
 
-from factories import make_settings, make_workspace, registration
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from concord.ledger.audit import verify_database
 from concord.ledger.models import LedgerEntry
 from concord.workspace import open_workspace
+from factories import make_settings, make_workspace, registration
 
 WRITER = Path(__file__).with_name("crash_writer.py")
 

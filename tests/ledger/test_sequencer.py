@@ -8,11 +8,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from factories import make_settings, make_workspace
-
 from concord.ledger.audit import verify_database
 from concord.ledger.receipts import Receipt
 from concord.workspace import open_workspace
+from factories import make_settings, make_workspace
 
 WRITER = Path(__file__).with_name("concurrent_writer.py")
 

@@ -183,7 +183,7 @@ def test_a_signatory_may_not_do_what_only_the_office_may(ws: Workspace) -> None:
     intruder = SigningKey.generate("x")
     body = __import__("factories").principal_body("x", intruder)
     envelope = sign_statement(pa, "identity.principal_registered", body, issued_at=T0)
-    with pytest.raises(AuthorizationError, match="may not submit identity.principal_registered"):
+    with pytest.raises(AuthorizationError, match=r"may not submit identity\.principal_registered"):
         ws.ledger.submit(envelope)
     assert ws.ledger.size() == 2
 

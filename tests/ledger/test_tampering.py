@@ -6,7 +6,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from factories import make_workspace, registration
 from sqlalchemy import text
 
 from concord.errors import VerificationError
@@ -14,6 +13,7 @@ from concord.ledger.audit import rebuild, verify_database
 from concord.ledger.export import export_tiles, verify_tiles
 from concord.ledger.notes import Checkpoint
 from concord.workspace import Workspace
+from factories import make_workspace, registration
 
 
 @pytest.fixture
@@ -45,7 +45,7 @@ def test_a_flipped_byte_in_a_stored_entry_is_caught(ws: Workspace) -> None:
     entry = bytearray(_entry(ws, 17))
     entry[40] ^= 0x01
     _sql(ws, "UPDATE ledger_entry SET entry = :e WHERE idx = 17", e=bytes(entry))
-    with pytest.raises(VerificationError, match="^entry 17: its bytes do not hash"):
+    with pytest.raises(VerificationError, match=r"^entry 17: its bytes do not hash"):
         verify_database(ws.ledger, ws.verifier)
 
 
@@ -82,7 +82,7 @@ def test_two_swapped_entries_are_caught(ws: Workspace) -> None:
     a, b = _entry(ws, 3), _entry(ws, 4)
     _sql(ws, "UPDATE ledger_entry SET entry = :e WHERE idx = 3", e=b)
     _sql(ws, "UPDATE ledger_entry SET entry = :e WHERE idx = 4", e=a)
-    with pytest.raises(VerificationError, match="^entry 3: its bytes do not hash"):
+    with pytest.raises(VerificationError, match=r"^entry 3: its bytes do not hash"):
         verify_database(ws.ledger, ws.verifier)
 
 

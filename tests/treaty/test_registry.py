@@ -7,7 +7,6 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from factories import T0, make_workspace
 from sqlalchemy.orm import Session
 
 from concord.errors import NotFoundError, TreatyError
@@ -17,6 +16,7 @@ from concord.treaty.registry import treaty_in_force
 from concord.treaty.schemas import TREATY_REGISTERED
 from concord.treaty.service import registration_payload
 from concord.workspace import Workspace
+from factories import T0, make_workspace
 
 
 @pytest.fixture

@@ -118,5 +118,8 @@ def show_treaty(
     out.print(reqs)
     out.print(f"{len(version.provisions())} provisions in force")
     if provisions:
-        for p in version.provisions():
-            out.print(f"\n[bold]Article {p.article} ({p.id}) — {p.title}[/]\n{p.text}")
+        for provision in version.provisions():
+            out.print(
+                f"\n[bold]Article {provision.article} ({provision.id}) — {provision.title}[/]"
+                f"\n{provision.text}"
+            )

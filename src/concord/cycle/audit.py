@@ -21,8 +21,8 @@ from typing import Any
 
 import duckdb
 
-from concord.config import Settings, sqlite_url
 from concord.compliance.engine import evaluate
+from concord.config import Settings, sqlite_url
 from concord.cycle.inputs import report_input
 from concord.errors import VerificationError
 from concord.evidence.analytics import refresh_analytics

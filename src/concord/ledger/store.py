@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Connection, and_, func, insert, select
+from sqlalchemy import Connection, Table, and_, func, insert, select
 from sqlalchemy.orm import Session
 
 from concord.ledger.models import LedgerCheckpoint, LedgerEntry, LedgerNode
+from concord.storage.base import Base
 
 NodeId = tuple[int, int]
 _CHUNK = 900
@@ -77,15 +78,20 @@ class NodeView(Mapping[NodeId, bytes]):
         return len(self._overlay)
 
 
+def table_of(model: type[Base]) -> Table:
+    """A mapped class's table (Core inserts skip the ORM's per-row bookkeeping)."""
+    return cast(Table, model.__table__)
+
+
 def insert_entries(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     if rows:
-        session.execute(insert(LedgerEntry.__table__), list(rows))
+        session.execute(insert(table_of(LedgerEntry)), list(rows))
 
 
 def insert_nodes(session: Session, nodes: Sequence[tuple[int, int, bytes]]) -> None:
     if nodes:
         session.execute(
-            insert(LedgerNode.__table__),
+            insert(table_of(LedgerNode)),
             [{"level": lv, "idx": i, "hash": h} for lv, i, h in nodes],
         )
 

@@ -8,9 +8,9 @@ always see every earlier statement of the batch.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert
+from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session
 
 from concord.storage.base import Base
@@ -31,4 +31,4 @@ def flush_inserts(session: Session) -> None:
         return
     for model, rows in pending.items():
         # Core insert of the table: the ORM's bulk path adds nothing for plain rows.
-        session.execute(insert(model.__table__), rows)
+        session.execute(insert(cast(Table, model.__table__)), rows)
