@@ -89,7 +89,7 @@ def treaty_in_force(session: Session, day: date, treaty_id: str | None = None) -
 def _check_registration(session: Session, statement: Statement) -> None:
     body = statement.body
     assert isinstance(body, TreatyRegistered)
-    treaty = load_treaty_text(body.document, f"treaty {body.treaty_id}")
+    treaty = load_treaty_text(body.document, body.treaty_id)
     if treaty.id != body.treaty_id:
         raise TreatyError(f'the document is treaty "{treaty.id}", not "{body.treaty_id}"')
     dates = treaty.dates
@@ -130,7 +130,7 @@ def _check_amendment(session: Session, statement: Statement) -> None:
     if session.get(TreatyDocument, f"{body.treaty_id}/{body.amendment_id}") is not None:
         raise TreatyError(f"amendment {body.amendment_id!r} is already registered")
     checked = amendment_payload(
-        current.treaty, body.document, f"amendment {body.amendment_id}", current.amendments
+        current.treaty, body.document, body.amendment_id, current.amendments
     )
     if checked.amendment_id != body.amendment_id or checked.effective_date != body.effective_date:
         raise TreatyError(f"{statement.id}: the statement's id or date differ from the document's")
