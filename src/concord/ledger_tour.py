@@ -10,29 +10,25 @@ as an outside auditor would.
 from __future__ import annotations
 
 import json
-import shutil
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 
 from concord.config import Settings
-from concord.errors import ConcordError, ConfigurationError
+from concord.errors import ConcordError
 from concord.identity.keys import SigningKey
 from concord.identity.schemas import KeyRevoked, KeyRotated, PrincipalRegistered
 from concord.ledger.audit import rebuild, verify_database
 from concord.ledger.export import export_tiles, verify_tiles
+from concord.scenario.office import GENESIS, station_unity_workspace
 from concord.workspace import (
-    OFFICE_KEY,
     Workspace,
-    init_workspace,
     key_spec,
     sign_statement,
 )
-
-GENESIS = datetime(2187, 1, 15, 9, 0, tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,26 +51,10 @@ PRINCIPALS = (
 )
 
 
-def _fresh_home(home: Path) -> None:
-    if home.exists():
-        if not (home / "keys" / OFFICE_KEY).exists() and any(home.iterdir()):
-            raise ConfigurationError(
-                f"{home}: exists and is not a Concord workspace; refusing to delete it"
-            )
-        shutil.rmtree(home)
-
-
 def run_tour(settings: Settings, *, fresh: bool = True, out_dir: Path | None = None) -> None:
     console = Console()
-    if fresh:
-        _fresh_home(settings.home)
     console.rule("[bold]Concord — the record of the Station Unity peace monitoring office")
-    ws = init_workspace(
-        settings,
-        office_id="office",
-        office_name="Station Unity Peace Monitoring Office",
-        established_at=GENESIS,
-    )
+    ws = station_unity_workspace(settings, fresh=fresh)
     try:
         keys = _register_parties(ws, console)
         _refusals(ws, keys, console)

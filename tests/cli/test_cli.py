@@ -148,3 +148,13 @@ def test_no_workspace_is_a_configuration_error(tmp_path: Path) -> None:
     proc = concord(tmp_path / "nowhere", "checkpoint", ok=False)
     assert proc.returncode == 78
     assert "no Concord workspace here" in proc.stderr
+
+
+def test_the_tour_shows_receipts_refusals_rotation_and_an_outside_check(tmp_path: Path) -> None:
+    out = concord(tmp_path / "tour", "tour").stdout
+    assert "receipt verifies" in out
+    assert "may not submit identity.principal_registered" in out
+    assert "has been revoked" in out
+    assert "log size unchanged: 9 entries" in out
+    assert "an outside auditor's check" in out
+    assert "identical" in out

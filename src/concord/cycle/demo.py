@@ -10,7 +10,6 @@ office's key, and one report recomputed from that export.
 from __future__ import annotations
 
 import json
-import shutil
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
@@ -23,15 +22,14 @@ from rich.table import Table
 from concord.config import Settings
 from concord.cycle.audit import audit_report
 from concord.cycle.service import QuarterResult, run_quarter
-from concord.errors import ConfigurationError
 from concord.evidence.blobs import BlobStore
 from concord.ledger.export import export_tiles, verify_tiles
 from concord.ledger.statements import parse_time
 from concord.scenario.generator import GeneratedStatement, generate
+from concord.scenario.office import station_unity_workspace
 from concord.treaty.calendar import next_period, parse_period
-from concord.workspace import OFFICE_KEY, Workspace, init_workspace
+from concord.workspace import Workspace
 
-GENESIS = datetime(2187, 1, 15, 9, 0, tzinfo=UTC)
 #: A quarter is evaluated once its measurements (due 45 days after it ends) and late
 #: declarations are in: 75 days after the quarter ends.
 EVALUATION_LAG = timedelta(days=75)
@@ -40,15 +38,6 @@ EVALUATION_LAG = timedelta(days=75)
 def _issued_at(statement: GeneratedStatement) -> datetime:
     payload = json.loads(statement.envelope.payload)
     return parse_time(payload["issued_at"], what="issued_at")
-
-
-def _fresh_home(home: Path) -> None:
-    if home.exists():
-        if not (home / "keys" / OFFICE_KEY).exists() and any(home.iterdir()):
-            raise ConfigurationError(
-                f"{home}: exists and is not a Concord workspace; refusing to delete it"
-            )
-        shutil.rmtree(home)
 
 
 def _ingest(ws: Workspace, statements: Sequence[GeneratedStatement]) -> None:
@@ -64,15 +53,8 @@ def run_demo(
 ) -> list[QuarterResult]:
     console = Console()
     started = time.perf_counter()
-    if fresh:
-        _fresh_home(settings.home)
     console.rule("[bold]Concord — the Station Unity peace monitoring office")
-    ws = init_workspace(
-        settings,
-        office_id="office",
-        office_name="Station Unity Peace Monitoring Office",
-        established_at=GENESIS,
-    )
+    ws = station_unity_workspace(settings, fresh=fresh)
     try:
         results = _run(ws, console, seed=seed, quarters=quarters, size=size)
         _summary(console, results, settings.home / "reports")
