@@ -8,6 +8,7 @@ absolute numbers.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import platform
 import subprocess
@@ -47,6 +48,8 @@ def _machine() -> str:
 
 
 def _fmt(value: Any) -> str:
+    if value is None:
+        return "—"
     if isinstance(value, float):
         if value >= 100:
             return f"{value:,.0f}"
@@ -59,13 +62,24 @@ def _fmt(value: Any) -> str:
 def _table(rows: list[Row]) -> list[str]:
     lines = ["| measurement | value | comparison | ratio |", "|---|---|---|---|"]
     for row in rows:
-        value = f"{_fmt(row['value'])} {row.get('unit', '')}".strip()
+        value = f"{_fmt(row.get('value'))} {row.get('unit', '')}".strip()
         comparison = row.get("comparison", "")
         if "baseline" in row:
             comparison = f"{comparison}: {_fmt(row['baseline'])} {row.get('unit', '')}".strip()
-        ratio = f"{row['ratio']:.2f}×" if "ratio" in row else ""
+        ratio = f"{row['ratio']:.2f}×" if isinstance(row.get("ratio"), int | float) else ""
         lines.append(f"| {row['name']} | {value} | {comparison} | {ratio} |")
     return lines
+
+
+RAW = Path(__file__).resolve().parent / "out"
+
+
+def _keep(name: str, rows: list[Row]) -> list[Row]:
+    """Write a section's raw rows as soon as they exist, and print them."""
+    RAW.mkdir(exist_ok=True)
+    (RAW / f"{name}.json").write_text(json.dumps(rows, indent=2, default=str))
+    print(name, json.dumps(rows, default=str), flush=True)
+    return rows
 
 
 def _sections(quick: bool) -> list[tuple[str, str, list[Row]]]:
@@ -79,7 +93,7 @@ def _sections(quick: bool) -> list[tuple[str, str, list[Row]]]:
             "principal: schema, signature and role checked, projection written, checkpoint "
             "signed per batch). The ceiling is this machine's Ed25519 verification rate on "
             "one core, measured in the same run.",
-            ledger.run(n_append=n_append, log_size=log_size),
+            _keep("ledger", ledger.run(n_append=n_append, log_size=log_size)),
         )
     ]
     try:
@@ -87,14 +101,26 @@ def _sections(quick: bool) -> list[tuple[str, str, list[Row]]]:
     except ImportError:
         claims = None  # type: ignore[assignment]
     if claims is not None:
-        sections.append(("Claims", "Conflict detection and one-claim checks.", _rows(claims.run())))
+        sections.append(
+            (
+                "Claims",
+                "Conflict detection and one-claim checks.",
+                _keep("claims", _rows(claims.run())),
+            )
+        )
     try:
         from bench import compliance
     except ImportError:
         compliance = None  # type: ignore[assignment]
     if compliance is not None:
         rows = compliance.run(rows=1_000_000 if quick else 10_000_000)
-        sections.append(("Compliance", "The 17 requirements over evidence rows.", _rows(rows)))
+        sections.append(
+            (
+                "Compliance",
+                "The 17 requirements over evidence rows.",
+                _keep("compliance", _rows(rows)),
+            )
+        )
     return sections
 
 

@@ -155,3 +155,28 @@ def test_a_tiles_export_verifies_and_tampering_with_it_is_caught(
     bundle.write_bytes(bytes(data))
     with pytest.raises(VerificationError, match="entry"):
         verify_tiles(out, ws.verifier, ws.ledger.registry)
+
+
+@pytest.mark.parametrize("workers", [0, 1])
+def test_a_forged_signature_is_named_by_its_entry_with_or_without_worker_processes(
+    ws: Workspace, workers: int
+) -> None:
+    import base64
+    import json
+
+    from concord.identity.preverify import SignaturePool
+    from concord.ledger.merkle import leaf_hash
+
+    envelope = json.loads(_entry(ws, 5))
+    sig = bytearray(base64.b64decode(envelope["signatures"][0]["sig"]))
+    sig[10] ^= 0x01
+    envelope["signatures"][0]["sig"] = base64.b64encode(bytes(sig)).decode()
+    entry = json.dumps(envelope, sort_keys=True, separators=(",", ":")).encode()
+    _sql(ws, "UPDATE ledger_entry SET entry = :e WHERE idx = 5", e=entry)
+    _sql(ws, "UPDATE ledger_node SET hash = :h WHERE level = 0 AND idx = 5", h=leaf_hash(entry))
+    ws.ledger.signature_pool = SignaturePool(1) if workers else None
+    try:
+        with pytest.raises(VerificationError, match=r"^entry 5: .*does not verify"):
+            verify_database(ws.ledger, ws.verifier)
+    finally:
+        ws.ledger.close()

@@ -9,6 +9,7 @@ until the entry that revoked it, and only statements issued on or after its
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
@@ -83,8 +84,13 @@ class IdentityState:
         kind: StatementType,
         index: int,
         preverified: frozenset[tuple[bytes, bytes, bytes]] = frozenset(),
+        *,
+        defer: Callable[[bytes, bytes, bytes], None] | None = None,
     ) -> None:
         """Raise unless ``statement`` is validly signed by its author holding a needed role.
+
+        With ``defer``, the Ed25519 check itself is handed to ``defer(public key,
+        message, signature)`` instead of being made here (the caller checks it later).
 
         ``preverified`` holds (public key, signature, payload SHA-256) triples whose
         signature was already checked over this payload's PAE.
@@ -97,7 +103,7 @@ class IdentityState:
             raise SignatureError(
                 f"{statement.id}: author {statement.author!r} is not a registered principal"
             )
-        self._check_signature(statement, principal, preverified)
+        self._check_signature(statement, principal, preverified, defer)
         if not principal.roles & kind.roles:
             raise AuthorizationError(
                 f"{statement.id}: {statement.author} (roles: {', '.join(sorted(principal.roles))})"
@@ -136,6 +142,7 @@ class IdentityState:
         statement: Statement,
         principal: PrincipalRecord,
         preverified: frozenset[tuple[bytes, bytes, bytes]] = frozenset(),
+        defer: Callable[[bytes, bytes, bytes], None] | None = None,
     ) -> None:
         message = pae(statement.envelope.payload_type, statement.payload)
         for sig in statement.envelope.signatures:
@@ -150,7 +157,9 @@ class IdentityState:
                     f"{key.valid_from.isoformat()} (statement issued {statement.issued_at})"
                 )
             done = (key.public_key, sig.sig, statement.payload_sha256) in preverified
-            if not done and not verify_signature(key.public_key, message, sig.sig):
+            if not done and defer is not None:
+                defer(key.public_key, message, sig.sig)
+            elif not done and not verify_signature(key.public_key, message, sig.sig):
                 raise SignatureError(f"{statement.id}: signature by {sig.keyid} does not verify")
             return
         keyids = ", ".join(s.keyid for s in statement.envelope.signatures)

@@ -46,6 +46,7 @@ def verify_database(
             trusted_note=trusted_note,
             max_entry_bytes=ledger.max_entry_bytes,
             progress=progress,
+            pool=ledger.signature_pool,
         )
         check_stored_tree(session, report.size)
     _check_genesis_key(ledger, verifier)

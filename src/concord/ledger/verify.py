@@ -14,9 +14,11 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from concord.errors import ConcordError, VerificationError
+from concord.identity.preverify import SignaturePool
 from concord.identity.service import IDENTITY_TYPES
 from concord.identity.state import IdentityState
 from concord.ledger import merkle
+from concord.ledger.deferred import DeferredSignatures
 from concord.ledger.notes import Checkpoint, NoteVerifier, open_checkpoint
 from concord.ledger.statements import StatementRegistry, parse_statement
 
@@ -45,6 +47,7 @@ def verify_entries(
     trusted_note: str | None = None,
     max_entry_bytes: int,
     progress: Progress | None = None,
+    pool: SignaturePool | None = None,
 ) -> VerifyReport:
     """Verify a log given its entries in order and the checkpoints signed over it.
 
@@ -59,6 +62,30 @@ def verify_entries(
     if trusted is not None:
         wanted.setdefault(trusted.size, trusted)
     report = VerifyReport(trusted=trusted)
+    deferred = DeferredSignatures(pool) if pool is not None else None
+    try:
+        _walk(entries, wanted, trusted, registry, max_entry_bytes, progress, report, deferred)
+    except VerificationError:
+        if deferred is not None:
+            deferred.settle()  # an earlier bad signature is the first problem to report
+        raise
+    if deferred is not None:
+        deferred.settle()
+    report.checkpoints = len(checkpoints)
+    _check_coverage(report, checkpoints, trusted)
+    return report
+
+
+def _walk(
+    entries: Iterable[tuple[int, bytes, bytes | None]],
+    wanted: dict[int, Checkpoint],
+    trusted: Checkpoint | None,
+    registry: StatementRegistry,
+    max_entry_bytes: int,
+    progress: Progress | None,
+    report: VerifyReport,
+    deferred: DeferredSignatures | None,
+) -> None:
     frontier = merkle.Frontier()
     identity = IdentityState()
     _check_root_at(frontier, wanted, trusted)
@@ -74,6 +101,8 @@ def verify_entries(
                 f"entry {index}: its bytes do not hash to the stored leaf hash",
                 details=["the entry was edited, swapped or replaced after it was logged"],
             )
+        if deferred is not None:
+            deferred.index = index
         _check_statement(
             index=index,
             entry=entry,
@@ -81,16 +110,16 @@ def verify_entries(
             registry=registry,
             max_entry_bytes=max_entry_bytes,
             report=report,
+            defer=deferred,
         )
+        if deferred is not None:
+            deferred.pump()
         frontier.append(leaf)
         _check_root_at(frontier, wanted, trusted)
         if progress is not None:
             progress(1)
     report.size = frontier.size
     report.root = frontier.root()
-    report.checkpoints = len(checkpoints)
-    _check_coverage(report, checkpoints, trusted)
-    return report
 
 
 def _check_statement(
@@ -101,13 +130,14 @@ def _check_statement(
     registry: StatementRegistry,
     max_entry_bytes: int,
     report: VerifyReport,
+    defer: DeferredSignatures | None,
 ) -> None:
     try:
         statement = parse_statement(entry, registry, max_entry_bytes=max_entry_bytes)
         if statement.entry != entry:
             raise VerificationError("the entry is not a canonical envelope")
         kind = registry.kind(statement.type)
-        identity.authorize(statement, kind, index)
+        identity.authorize(statement, kind, index, defer=defer)
         if statement.type in IDENTITY_TYPES:
             identity.check(statement)
             identity.apply(statement)
