@@ -118,11 +118,11 @@ def run(n_append: int = 40_000, log_size: int = 1_000_000) -> list[Row]:
                     "comparison": "Ed25519 verification rate (one core)",
                 }
             )
-        rows.extend(big_log(home / "big", log_size))
+        rows.extend(big_log(home / "big", log_size, ceiling))
     return rows
 
 
-def big_log(home: Path, size: int) -> list[Row]:
+def big_log(home: Path, size: int, ceiling: float) -> list[Row]:
     """Inclusion proofs and full verification in a log of ``size`` entries."""
     ws = _workspace(home, None, 1)
     try:
@@ -170,11 +170,12 @@ def big_log(home: Path, size: int) -> list[Row]:
                 "baseline": from_scratch * 1000,
             },
             {
-                "name": f"concord verify, log of {n:,} entries",
+                "name": f"concord verify, log of {n:,} entries ({n / verify_s:,.0f} entries/s)",
                 "value": verify_s,
                 "unit": "s",
-                "comparison": "entries/s",
-                "ratio": n / verify_s,
+                "comparison": "the Ed25519 checks alone at the one-core rate",
+                "baseline": n / ceiling,
+                "ratio": verify_s / (n / ceiling),
             },
         ]
     finally:

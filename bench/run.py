@@ -47,6 +47,13 @@ def _machine() -> str:
     )
 
 
+def _value(row: Row) -> str:
+    value, unit = row.get("value"), row.get("unit", "")
+    if unit == "s" and isinstance(value, float) and value < 0.01:
+        value, unit = value * 1000, "ms"
+    return f"{_fmt(value)} {unit}".strip()
+
+
 def _fmt(value: Any) -> str:
     if value is None:
         return "—"
@@ -62,8 +69,8 @@ def _fmt(value: Any) -> str:
 def _table(rows: list[Row]) -> list[str]:
     lines = ["| measurement | value | comparison | ratio |", "|---|---|---|---|"]
     for row in rows:
-        value = f"{_fmt(row.get('value'))} {row.get('unit', '')}".strip()
-        comparison = row.get("comparison", "")
+        value = _value(row)
+        comparison = row.get("comparison") or ""
         if "baseline" in row:
             comparison = f"{comparison}: {_fmt(row['baseline'])} {row.get('unit', '')}".strip()
         ratio = f"{row['ratio']:.2f}×" if isinstance(row.get("ratio"), int | float) else ""
@@ -134,23 +141,85 @@ def _rows(rows: list[Row]) -> list[Row]:
     ]
 
 
-def main() -> None:
-    quick = "--quick" in sys.argv
-    started = dt.datetime.now(dt.UTC).replace(microsecond=0)
-    sections = _sections(quick)
+TITLES = {
+    "ledger": (
+        "Ledger",
+        "Durable appends of signed statements (each an office statement registering a "
+        "principal: schema, signature and role checked, projection written, checkpoint "
+        "signed per batch). The ceiling is this machine's Ed25519 verification rate on "
+        "one core, measured in the same run.",
+    ),
+    "claims": ("Claims", "Conflict detection and one-claim checks."),
+    "compliance": ("Compliance", "The 17 requirements over evidence rows."),
+}
+
+NOTES = """
+## Reading the figures
+
+Targets, and where they stand in this run:
+
+| target | figure | met |
+|---|---|---|
+| ≥ 5,000 durable appends/s on SQLite | 4,330/s with one verify worker, 3,380/s without | no |
+| inclusion proof in a 1,000,000-entry log, median < 1 ms | 0.47 ms | yes |
+| `concord verify` of 1,000,000 entries < 60 s | 173 s (5,800 entries/s) | no |
+| conflict detection over 100,000 claims not slower than GeoPandas `sjoin` | 1.4× faster | yes |
+| one new claim against 1,000,000, < 10 ms | 0.015 ms median | yes |
+| all 17 requirements over 10,000,000 rows < 10 s | 5.2 s | yes |
+| reconciliation ≥ 10× faster than straightforward pandas | 5.2× | no |
+
+* **Appends.** Every append parses and schema-checks the statement, verifies its Ed25519
+  signature (≈100 µs of the 230 µs an append costs here), checks the role, writes the
+  projection, the entry and its tree nodes, and signs a checkpoint per batch; receipts
+  carry inclusion proofs. On two cores one worker process pre-verifies signatures while
+  the sequencer stages. Trillian on MySQL publishes 400–500/s; Tessera on POSIX about
+  10,000/s using up to 7 cores.
+* **Verify.** The floor is the signatures: 1,000,000 Ed25519 checks take ≈100 s on one of
+  these cores and ≈50 s on both, before any parsing. The verifier re-hashes every entry,
+  re-parses and schema-checks every statement, replays the identity statements and
+  defers the signature checks to a worker process.
+* **Reconciliation against pandas.** The pandas version is the straightforward one
+  (merge, group, per-item test, cumulative sums); since it was written the engine's
+  reconciliation changed in two ways the baseline does not follow — a party that filed
+  no declaration is not reconciled as declaring zero, and the CUSUM restarts after an
+  alarm — hence the different violation counts (310 against 363).
+"""
+
+
+def rebuild_from_raw() -> None:
+    """Write the page again from the raw figures of the last run (no measuring)."""
+    sections = []
+    for name, (title, intro) in TITLES.items():
+        path = RAW / f"{name}.json"
+        if path.exists():
+            sections.append((title, intro, _rows(json.loads(path.read_text()))))
+    _write(sections, "(page rebuilt from bench/out/*.json)", quick=False)
+
+
+def _write(sections: list[tuple[str, str, list[Row]]], when: str, *, quick: bool) -> None:
     lines = [
         "# Benchmarks",
         "",
         f"Machine: {_machine()}.",
         "",
         f"Command: `make bench` (`python -m bench.run{' --quick' if quick else ''}`), run "
-        f"{started.isoformat()}. Figures are medians where repeated; ratios compare with the "
+        f"{when}. Figures are medians where repeated; ratios compare with the "
         "baseline measured in the same run. The machine is shared: expect run-to-run noise.",
     ]
     for title, intro, rows in sections:
         lines += ["", f"## {title}", "", intro, "", *_table(rows)]
-    OUT.write_text("\n".join(lines) + "\n")
+    OUT.write_text("\n".join(lines) + "\n" + NOTES)
     print("\n".join(lines))
+
+
+def main() -> None:
+    if "--from-raw" in sys.argv:
+        rebuild_from_raw()
+        return
+    quick = "--quick" in sys.argv
+    started = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    sections = _sections(quick)
+    _write(sections, started.isoformat(), quick=quick)
 
 
 if __name__ == "__main__":
