@@ -39,6 +39,10 @@ def _per_site(
                    sum(em.measured_tonnes * u.s) AS sys
             FROM extraction_measurements em JOIN {_method_values(table)} ON u.method = em.method
             WHERE list_contains($periods::VARCHAR[], em.period)
+              -- as the engine: a party that filed no declaration is not reconciled
+              AND EXISTS (SELECT 1 FROM declarations f
+                          WHERE f.declaration_type = 'extraction' AND f.party = em.party
+                            AND f.period = em.period)
             GROUP BY ALL),
         d AS (
             SELECT period, party, site, sum(declared_tonnes) AS declared,
