@@ -56,3 +56,10 @@ def test_test_without_an_engine_says_so() -> None:
     result = runner.invoke(treaty_app, args)
     assert isinstance(result.exception, ComplianceError)
     assert "evaluator" in result.exception.message
+
+
+def test_the_example_treatys_own_cases_pass_on_the_real_engine() -> None:
+    result = runner.invoke(treaty_app, ["test", str(station_unity_cases_dir())])
+    assert result.exit_code == 0, result.output
+    cases = len(list(station_unity_cases_dir().glob("*.yaml")))
+    assert f"{cases} passed, 0 failed" in " ".join(result.output.split())
