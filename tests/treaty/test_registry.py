@@ -61,12 +61,12 @@ def test_no_treaty_registered_is_a_clear_error(ws: Workspace) -> None:
 
 
 def test_a_registered_amendment_is_in_force_from_its_date_with_provenance(ws: Workspace) -> None:
-    from .conftest import AMENDMENT_A1
-
     from concord.treaty.registry import registered_treaty
     from concord.treaty.requirements import Reconciliation
     from concord.treaty.schemas import TREATY_AMENDED
     from concord.treaty.service import amendment_payload, load_treaty_text
+
+    from .conftest import AMENDMENT_A1
 
     ws.submit_as(
         ws.office_key, TREATY_REGISTERED, registration_payload(station_unity_text()), issued_at=T0
@@ -93,9 +93,9 @@ def test_a_registered_amendment_is_in_force_from_its_date_with_provenance(ws: Wo
 def test_an_amendment_dated_before_the_treaty_is_refused_and_nothing_is_logged(
     ws: Workspace,
 ) -> None:
-    from .conftest import AMENDMENT_A1
-
     from concord.treaty.schemas import TREATY_AMENDED, TreatyAmended, document_sha256
+
+    from .conftest import AMENDMENT_A1
 
     ws.submit_as(
         ws.office_key, TREATY_REGISTERED, registration_payload(station_unity_text()), issued_at=T0
@@ -111,7 +111,7 @@ def test_an_amendment_dated_before_the_treaty_is_refused_and_nothing_is_logged(
         effective_date=date(2186, 7, 1),
     )
     size = ws.ledger.size()
-    with pytest.raises(TreatyError, match="^amendment A1 is invalid: 2 problems") as caught:
+    with pytest.raises(TreatyError, match=r"^amendment A1 is invalid: 2 problems") as caught:
         ws.submit_as(ws.office_key, TREATY_AMENDED, body, issued_at=T0)
     assert any("is before the treaty enters into force" in d for d in caught.value.details)
     assert ws.ledger.size() == size
