@@ -192,9 +192,14 @@ def _rates(con: duckdb.DuckDBPyConnection, treaty: TreatyVersion) -> None:
     con.executemany("INSERT INTO rates VALUES (?, ?, ?, ?)", rows)
 
 
-def pandas_reconciliation(decl: pd.DataFrame, meas: pd.DataFrame) -> pd.DataFrame:
-    """Per-site reconciliation (item test, materiality, CUSUM), the straightforward way."""
+def pandas_reconciliation(
+    decl: pd.DataFrame, meas: pd.DataFrame, filed: pd.DataFrame
+) -> pd.DataFrame:
+    """Per-site reconciliation (item test, materiality, CUSUM), the straightforward way,
+    with the engine's rules: only parties that filed a declaration for a period are
+    reconciled for it, and the CUSUM restarts after an alarm."""
     table = UncertaintyTable.default()
+    meas = meas.merge(filed, on=["party", "period"], how="inner")
     merged = decl.merge(meas, on=["party", "site", "mineral", "period"], how="outer")
     merged["random_rel"] = merged["method"].map(lambda m: table.get(m).random_rel)
     merged["systematic_rel"] = merged["method"].map(lambda m: table.get(m).systematic_rel)
@@ -218,10 +223,11 @@ def pandas_reconciliation(decl: pd.DataFrame, meas: pd.DataFrame) -> pd.DataFram
     sites = sites.sort_values(["party", "site", "period"])
 
     def page(group: pd.DataFrame) -> float:
-        level = 0.0
+        level = last = 0.0
         for _, row in group.iterrows():
-            level = max(0.0, level + (row["measured"] - row["declared"]) / row["sigma"] - 0.5)
-        return level
+            last = max(0.0, level + (row["measured"] - row["declared"]) / row["sigma"] - 0.5)
+            level = 0.0 if last > 4 else last
+        return last
 
     levels = sites.groupby(["party", "site"]).apply(page, include_groups=False)
     current = sites[sites["period"] == EVALUATED].set_index(["party", "site"])
@@ -265,7 +271,10 @@ def run(rows: int = DEFAULT_ROWS, repeats: int = 3) -> list[dict[str, Any]]:
     meas = con.execute(
         "SELECT party, site, mineral, period, measured_tonnes, method FROM extraction_measurements"
     ).df()
-    pandas_s, frame = _median(lambda: pandas_reconciliation(decl, meas), 1)
+    filed = con.execute(
+        "SELECT DISTINCT party, period FROM declarations WHERE declaration_type = 'extraction'"
+    ).df()
+    pandas_s, frame = _median(lambda: pandas_reconciliation(decl, meas, filed), 1)
     pandas_violations = int(frame["violation"].sum())
     return [
         {

@@ -166,7 +166,7 @@ Targets, and where they stand in this run:
 | conflict detection over 100,000 claims not slower than GeoPandas `sjoin` | 1.4× faster | yes |
 | one new claim against 1,000,000, < 10 ms | 0.015 ms median | yes |
 | all 17 requirements over 10,000,000 rows < 10 s | 5.2 s | yes |
-| reconciliation ≥ 10× faster than straightforward pandas | 5.2× | no |
+| reconciliation ≥ 10× faster than straightforward pandas | 7.1× | no |
 
 * **Appends.** Every append parses and schema-checks the statement, verifies its Ed25519
   signature (≈100 µs of the 230 µs an append costs here), checks the role, writes the
@@ -179,10 +179,12 @@ Targets, and where they stand in this run:
   re-parses and schema-checks every statement, replays the identity statements and
   defers the signature checks to a worker process.
 * **Reconciliation against pandas.** The pandas version is the straightforward one
-  (merge, group, per-item test, cumulative sums); since it was written the engine's
-  reconciliation changed in two ways the baseline does not follow — a party that filed
-  no declaration is not reconciled as declaring zero, and the CUSUM restarts after an
-  alarm — hence the different violation counts (310 against 363).
+  (merge, group, per-item test, a CUSUM loop per site) with the engine's rules (only
+  parties that filed are reconciled; the CUSUM restarts after an alarm); both find the
+  same 310 violations. The compliance section was re-measured after the baseline
+  followed those rules (same machine, `python -c "…compliance.run(rows=10_000_000)"`).
+  The DuckDB side's 3.5 s includes building the per-item table shared with R8 and
+  creating about 25,000 finding objects, which the baseline does not do.
 """
 
 
