@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import lru_cache
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, and_, func, insert, select
+from sqlalchemy import Connection, Table, and_, func, select
 from sqlalchemy.orm import Session
 
 from concord.ledger.models import LedgerCheckpoint, LedgerEntry, LedgerNode
@@ -83,17 +83,31 @@ def table_of(model: type[Base]) -> Table:
     return cast(Table, model.__table__)
 
 
+_ENTRY_COLUMNS = ("idx", "statement_id", "statement_type", "author", "payload_sha256", "entry")
+
+
+def _executemany(session: Session, table: str, columns: Sequence[str], rows: list[Any]) -> None:
+    """One driver-level ``executemany``: the append path's bulk rows skip the per-row
+    parameter processing of SQLAlchemy's expression layer."""
+    conn = session.connection()
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))})"
+    conn.exec_driver_sql(sql, rows)
+
+
 def insert_entries(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     if rows:
-        session.execute(insert(table_of(LedgerEntry)), list(rows))
+        _executemany(
+            session,
+            "ledger_entry",
+            _ENTRY_COLUMNS,
+            [tuple(row[c] for c in _ENTRY_COLUMNS) for row in rows],
+        )
 
 
 def insert_nodes(session: Session, nodes: Sequence[tuple[int, int, bytes]]) -> None:
     if nodes:
-        session.execute(
-            insert(table_of(LedgerNode)),
-            [{"level": lv, "idx": i, "hash": h} for lv, i, h in nodes],
-        )
+        _executemany(session, "ledger_node", ("level", "idx", "hash"), list(nodes))
 
 
 def latest_checkpoint(session: Session) -> LedgerCheckpoint | None:
