@@ -95,8 +95,13 @@ def audit_report(report_path: Path, export_dir: Path, verifier: NoteVerifier) ->
             evaluation = evaluate(ws, str(meta["period"]))
             refresh_analytics(ws, size)
             with duckdb.connect(str(settings.analytics_path), read_only=True) as con:
-                consolidated = report_input(ws, evaluation, con, note=str(meta["checkpoint_note"]))
-            consolidated = _with_verifier(consolidated, verifier)
+                consolidated = report_input(
+                    ws,
+                    evaluation,
+                    con,
+                    note=str(meta["checkpoint_note"]),
+                    verifier_key=verifier.vkey(),
+                )
             scoped = consolidated.scoped(meta["scope"])
             recomputed = hashlib.sha256(scoped.findings_document()).hexdigest()
             again = render_html(scoped)
@@ -110,9 +115,3 @@ def audit_report(report_path: Path, export_dir: Path, verifier: NoteVerifier) ->
         recomputed_sha256=recomputed,
         report_matches=again == report,
     )
-
-
-def _with_verifier(report: Any, verifier: NoteVerifier) -> Any:
-    from dataclasses import replace
-
-    return replace(report, checkpoint=replace(report.checkpoint, verifier_key=verifier.vkey()))

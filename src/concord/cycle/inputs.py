@@ -28,8 +28,10 @@ from concord.treaty.versions import TreatyVersion
 from concord.workspace import Workspace
 
 
-def checkpoint_info(ws: Workspace, size: int, note: str | None = None) -> CheckpointInfo:
-    """The signed checkpoint of ``size`` (the office's note, unless one is given)."""
+def checkpoint_info(
+    ws: Workspace, size: int, note: str | None = None, verifier_key: str | None = None
+) -> CheckpointInfo:
+    """The signed checkpoint of ``size`` (the office's note and key, unless given)."""
     with Session(ws.engine) as session:
         row = store.checkpoint_at(session, size)
         if note is None:
@@ -41,7 +43,7 @@ def checkpoint_info(ws: Workspace, size: int, note: str | None = None) -> Checkp
         size=size,
         root_b64=base64.b64encode(root).decode(),
         note=note,
-        verifier_key=ws.verifier.vkey(),
+        verifier_key=verifier_key or ws.verifier.vkey(),
     )
 
 
@@ -92,6 +94,7 @@ def report_input(
     con: duckdb.DuckDBPyConnection,
     *,
     note: str | None = None,
+    verifier_key: str | None = None,
 ) -> ReportInput:
     """The consolidated report's input for an evaluation (scope it with ``.scoped``)."""
     period = parse_period(evaluation.period)
@@ -102,7 +105,7 @@ def report_input(
         treaty=treaty,
         period=evaluation.period,
         scope=None,
-        checkpoint=checkpoint_info(ws, evaluation.checkpoint_size, note),
+        checkpoint=checkpoint_info(ws, evaluation.checkpoint_size, note, verifier_key),
         findings=evaluation.findings,
         evidence_refs=evidence_refs(ws, cited, evaluation.checkpoint_size),
         reconciliation_series=tuple(reconciliation_series(con, period)),

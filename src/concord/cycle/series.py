@@ -13,7 +13,7 @@ import numpy as np
 
 from concord.compliance.statistics import UncertaintyTable, cusum, under_reporting_scores
 from concord.reports.model import CusumSeries, FeeCharge, SiteReconciliation
-from concord.treaty.calendar import Period, parse_period
+from concord.treaty.calendar import Period, parse_period, periods_between
 from concord.treaty.requirements import Reconciliation
 from concord.treaty.versions import TreatyVersion
 
@@ -75,14 +75,9 @@ def reconciliation_series(
 
 
 def _periods_up_to(treaty: TreatyVersion, period: Period) -> list[str]:
-    first = parse_period(treaty.treaty.calendar.first_period, treaty.treaty.calendar.period)
-    out, current = [], first
-    while current.start <= period.start:
-        out.append(current.id)
-        from concord.treaty.calendar import next_period
-
-        current = next_period(current)
-    return out
+    calendar = treaty.treaty.calendar
+    first = parse_period(calendar.first_period, calendar.period)
+    return [p.id for p in periods_between(first, period.end)]
 
 
 def cusum_series(

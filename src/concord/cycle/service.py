@@ -29,11 +29,9 @@ from concord.evidence.analytics import refresh_analytics
 from concord.ledger.receipts import Receipt
 from concord.reports.model import ReportInput
 from concord.reports.render import ReportFiles, write_report
-from concord.treaty.calendar import parse_period
-from concord.treaty.registry import treaty_in_force
+from concord.reports.schemas import REPORT_PUBLISHED
 from concord.workspace import Workspace, sign_statement
 
-REPORTS_PUBLISHED = "reports.published"
 Step = Callable[[str], None]
 
 
@@ -49,7 +47,7 @@ def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-")[:60]
 
 
-def _case_for(finding: Finding, findings_id: str) -> CaseOpened | None:
+def _case_for(finding: Finding, findings_id: str, received: date) -> CaseOpened | None:
     if not finding.party:
         return None
     subject = f" ({finding.subject})" if finding.subject else ""
@@ -59,7 +57,7 @@ def _case_for(finding: Finding, findings_id: str) -> CaseOpened | None:
         ),
         kind="violation",
         parties=[finding.party],
-        received=finding_day(finding),
+        received=received,
         summary=f"{finding.requirement}{subject}: {finding.explanation}",
         provisions=list(finding.provisions),
         requirement=finding.requirement,
@@ -67,10 +65,6 @@ def _case_for(finding: Finding, findings_id: str) -> CaseOpened | None:
         subject=finding.subject,
         findings_statement=findings_id,
     )
-
-
-def finding_day(finding: Finding) -> date:
-    return parse_period(finding.period).end
 
 
 def _at(day: date) -> datetime:
@@ -89,10 +83,9 @@ def open_cases(ws: Workspace, evaluation: Evaluation, findings_id: str) -> list[
     for finding in evaluation.findings:
         if finding.status != "violation":
             continue
-        case = _case_for(finding, findings_id)
+        case = _case_for(finding, findings_id, evaluation.as_of)
         if case is None or case.case_id in existing:
             continue
-        case = case.model_copy(update={"received": evaluation.as_of})
         existing.add(case.case_id)
         opened.append(case.case_id)
         envelopes.append(
@@ -137,7 +130,7 @@ def open_cases(ws: Workspace, evaluation: Evaluation, findings_id: str) -> list[
         envelopes.append(
             sign_statement(
                 ws.office_key,
-                "claims.contested",
+                ClaimsContested.statement_type,
                 ClaimsContested(
                     case_id=case_id,
                     claim_ids=[pair.claim_a, pair.claim_b],
@@ -184,7 +177,7 @@ def _write_all(
             envelopes.append(
                 sign_statement(
                     ws.office_key,
-                    REPORTS_PUBLISHED,
+                    REPORT_PUBLISHED,
                     f.publication,
                     issued_at=issued,
                     statement_id=f"report-{f.publication.period}-{scope}-{f.publication.checkpoint_size}",
@@ -207,9 +200,3 @@ def run_quarter(
     say(f"{period}: writing reports")
     reports = write_reports(ws, evaluation, out_dir)
     return QuarterResult(evaluation, receipt, tuple(cases), tuple(reports))
-
-
-def signatories(ws: Workspace, period_end: date) -> list[str]:
-    with Session(ws.engine) as session:
-        version = treaty_in_force(session, period_end)
-    return [p.id for p in version.treaty.parties if p.kind == "signatory"]

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, select
 from sqlalchemy.orm import Session
 
-from concord.errors import ConflictError, StatementError, VerificationError
+from concord.errors import ConflictError, NotFoundError, StatementError, VerificationError
 from concord.identity.dsse import Envelope
 from concord.identity.preverify import SignaturePool, Triple
 from concord.identity.service import IDENTITY_TYPES, genesis_entry, load_identity_state
@@ -122,8 +122,6 @@ class Ledger:
 
     def entry(self, index: int) -> bytes:
         """The stored bytes of entry ``index``."""
-        from concord.errors import NotFoundError
-
         with self.engine.connect() as conn:
             found = conn.execute(
                 select(LedgerEntry.entry).where(LedgerEntry.idx == index)
@@ -137,8 +135,6 @@ class Ledger:
         with Session(self.engine) as session:
             found = store.existing_statements(session, [statement_id])
             if statement_id not in found:
-                from concord.errors import NotFoundError
-
                 raise NotFoundError(f"statement {statement_id!r} is not in the log")
             return self._receipts_at_latest(session, [(statement_id, found[statement_id][0])])[0]
 

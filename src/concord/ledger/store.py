@@ -9,6 +9,8 @@ from typing import Any, cast
 from sqlalchemy import Connection, Table, and_, func, select
 from sqlalchemy.orm import Session
 
+from concord.errors import VerificationError
+from concord.ledger import merkle
 from concord.ledger.models import LedgerCheckpoint, LedgerEntry, LedgerNode
 from concord.storage.base import Base
 
@@ -192,12 +194,8 @@ def root_at(session: Session, size: int) -> bytes:
     Inside an append it includes the entries staged earlier in the same batch, so a
     statement may name a checkpoint whose entries arrive with it (as in a replay).
     """
-    from concord.ledger import merkle
-
     staged_size, overlay = session.info.get(_STAGED, (tree_size(session), {}))
     if not 0 < size <= staged_size:
-        from concord.errors import VerificationError
-
         raise VerificationError(f"tree size {size} is outside the log (size {staged_size})")
     view = NodeView(session, overlay)
     view.prefetch(merkle.nodes_for_ranges([(0, size)]))

@@ -141,8 +141,6 @@ def _check_statement(
         if statement.type in IDENTITY_TYPES:
             identity.check(statement)
             identity.apply(statement)
-    except VerificationError as exc:
-        raise VerificationError(f"entry {index}: {exc.message}", details=exc.details) from exc
     except ConcordError as exc:
         raise VerificationError(f"entry {index}: {exc.message}", details=exc.details) from exc
     report.statements += 1
