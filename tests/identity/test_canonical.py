@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -68,3 +70,64 @@ def test_integers_beyond_ijson_are_refused() -> None:
 
     with pytest.raises(MalformedStatement, match="safe integer"):
         parse_canonical(b'{"a":9007199254740993}', what="payload")
+
+
+@given(json_values)
+def test_the_fast_canonical_check_never_accepts_what_the_reference_rejects(value: object) -> None:
+    from concord.identity.canonical import canonical_value
+
+    canonical = reference_canonical_json(value)
+    for data in (canonical, b" " + canonical, canonical.replace(b":", b": ", 1)):
+        fast = canonical_value(data)
+        if fast is not None:  # whatever the fast check accepts is the value's JCS form
+            assert reference_canonical_json(fast) == data
+
+
+@given(
+    st.dictionaries(
+        st.text(max_size=8),
+        st.none() | st.booleans() | st.integers(-(2**53) + 1, 2**53 - 1) | st.text(),
+        max_size=6,
+    )
+)
+def test_float_free_canonical_objects_take_the_fast_path(value: dict[str, object]) -> None:
+    from concord.identity.canonical import canonical_value
+
+    data = reference_canonical_json(value)
+    if data.isascii():  # only strings from the BMP sort the same in UTF-8 and UTF-16
+        assert canonical_value(data) == value or _numberish_string(data)
+
+
+def _numberish_string(data: bytes) -> bool:
+    """Strings like ``":1e"`` look like numbers to the byte scan; the precise path decides."""
+    import re
+
+    return re.search(rb"[:,\[]-?[0-9]+[.eE]", data) is not None
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b'{"a":1,"a":1}',  # duplicate key
+        b'{"b":1,"a":2}',  # keys out of order
+        b'{"a": 1}',  # whitespace
+        b'{"a":1.0}',  # JCS writes 1
+        b'{"a":1e16}',  # JCS writes 10000000000000000
+        b'{"a":9007199254740993}',  # beyond I-JSON
+        b'{"a":"\\u0041"}',  # JCS writes "A"
+        b'{"\\ud800":1}',  # lone surrogate
+    ],
+)
+def test_the_fast_canonical_check_leaves_doubtful_bytes_to_the_precise_path(data: bytes) -> None:
+    from concord.identity.canonical import canonical_value, parse_canonical
+
+    assert canonical_value(data) is None
+    with contextlib.suppress(MalformedStatement):  # refused outright: also not canonical
+        assert parse_canonical(data, what="x")[1] is False
+
+
+def test_a_top_level_number_is_left_to_the_precise_path() -> None:
+    from concord.identity.canonical import canonical_value, parse_canonical
+
+    assert canonical_value(b"1") is None
+    assert parse_canonical(b"1", what="x") == (1, True)

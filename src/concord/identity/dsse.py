@@ -7,15 +7,17 @@ payload, so a signature cannot be replayed under another payload type.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
+
 from concord.errors import MalformedStatement, SignatureError
-from concord.identity.canonical import canonical_json, parse_json
+from concord.identity.canonical import canonical_json, compact_value, parse_json
 from concord.identity.keys import SigningKey, b64, unb64
 
 PAYLOAD_TYPE = "application/vnd.concord.statement+json"
+_FIELDS = frozenset({"payloadType", "payload", "signatures"})
 
 
 def pae(payload_type: str, payload: bytes) -> bytes:
@@ -50,7 +52,7 @@ class Envelope:
         obj = self.to_json()
         if self.payload_type.isascii() and all(s.keyid.isascii() for s in self.signatures):
             # Only ASCII strings and no numbers: compact sorted JSON is already JCS.
-            return json.dumps(obj, sort_keys=True, separators=(",", ":")).encode()
+            return orjson.dumps(obj, option=orjson.OPT_SORT_KEYS)
         return canonical_json(obj)
 
 
@@ -60,16 +62,22 @@ def sign_envelope(payload: bytes, key: SigningKey, payload_type: str = PAYLOAD_T
     return Envelope(payload_type, payload, (signature,))
 
 
+def _envelope_object(data: bytes | str) -> Any:
+    """Parse envelope JSON; stored entries (already compact and sorted) take the fast path."""
+    obj = compact_value(data) if isinstance(data, bytes) else None
+    return parse_json(data, what="envelope") if obj is None else obj
+
+
 def parse_envelope(data: bytes | str | dict[str, Any]) -> Envelope:
     """Parse an envelope from JSON text or a decoded object; the payload is not trusted yet."""
-    obj = data if isinstance(data, dict) else parse_json(data, what="envelope")
+    obj = data if isinstance(data, dict) else _envelope_object(data)
     if not isinstance(obj, dict):
         raise MalformedStatement("envelope: expected a JSON object")
-    missing = [k for k in ("payloadType", "payload", "signatures") if k not in obj]
-    if missing:
-        raise MalformedStatement(f"envelope: missing field(s) {', '.join(missing)}")
-    extra = sorted(set(obj) - {"payloadType", "payload", "signatures"})
-    if extra:
+    if obj.keys() != _FIELDS:
+        missing = [k for k in ("payloadType", "payload", "signatures") if k not in obj]
+        if missing:
+            raise MalformedStatement(f"envelope: missing field(s) {', '.join(missing)}")
+        extra = sorted(set(obj) - _FIELDS)
         raise MalformedStatement(f"envelope: unknown field(s) {', '.join(extra)}")
     if obj["payloadType"] != PAYLOAD_TYPE:
         raise MalformedStatement(

@@ -8,6 +8,7 @@ only.
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import json
 import os
@@ -30,9 +31,10 @@ def b64(data: bytes) -> str:
 
 
 def unb64(text: str, *, what: str) -> bytes:
+    """Strict base64: only the alphabet, and padding only where it belongs."""
     try:
-        return base64.b64decode(text.encode("ascii"), validate=True)
-    except (ValueError, UnicodeEncodeError) as exc:
+        return binascii.a2b_base64(text, strict_mode=True)
+    except ValueError as exc:  # binascii.Error, or a non-ASCII str
         raise SignatureError(f"{what}: not valid base64") from exc
 
 

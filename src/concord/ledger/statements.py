@@ -29,7 +29,7 @@ from concord.identity.dsse import Envelope, parse_envelope
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$")
 _TIMESTAMP = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$")
-_HEADER_FIELDS = {"author", "body", "id", "issued_at", "type"}
+_HEADER_FIELDS = frozenset({"author", "body", "id", "issued_at", "type"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,11 +148,11 @@ def parse_statement(
     obj, canonical = parse_canonical(envelope.payload, what="payload")
     if not isinstance(obj, dict):
         raise MalformedStatement("payload: expected a JSON object")
-    missing = sorted(_HEADER_FIELDS - set(obj))
-    if missing:
-        raise MalformedStatement(f"payload: missing field(s) {', '.join(missing)}")
-    extra = sorted(set(obj) - _HEADER_FIELDS)
-    if extra:
+    if obj.keys() != _HEADER_FIELDS:
+        missing = sorted(_HEADER_FIELDS - set(obj))
+        if missing:
+            raise MalformedStatement(f"payload: missing field(s) {', '.join(missing)}")
+        extra = sorted(set(obj) - _HEADER_FIELDS)
         raise MalformedStatement(f"payload: unknown field(s) {', '.join(extra)}")
     if not canonical:
         raise MalformedStatement("payload: not in RFC 8785 canonical form")
