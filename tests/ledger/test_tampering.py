@@ -92,6 +92,42 @@ def test_an_altered_stored_tree_hash_is_caught(ws: Workspace) -> None:
         verify_database(ws.ledger, ws.verifier)
 
 
+@pytest.mark.parametrize(("level", "idx"), [(0, 7), (1, 3), (2, 1), (4, 0)])
+def test_a_deleted_stored_tree_hash_is_caught(ws: Workspace, level: int, idx: int) -> None:
+    _sql(ws, "DELETE FROM ledger_node WHERE level = :l AND idx = :i", l=level, i=idx)
+    with pytest.raises(
+        VerificationError, match=rf"^tree node \({level}, {idx}\) is missing from storage"
+    ):
+        verify_database(ws.ledger, ws.verifier)
+
+
+def test_every_stored_interior_hash_is_compared(ws: Workspace) -> None:
+    # 31 leaves: 15 + 7 + 3 + 1 perfect interior nodes.
+    assert verify_database(ws.ledger, ws.verifier).tree_nodes == 26
+
+
+def test_checkpoints_signed_with_a_key_other_than_the_genesis_key_are_caught(
+    ws: Workspace,
+) -> None:
+    from concord.ledger.notes import NoteSigner
+
+    # The office swaps its checkpoint key without a statement saying so, and re-signs.
+    other = NoteSigner.generate(ws.ledger.origin)
+    size = ws.ledger.size()
+    root = ws.ledger.root(size)
+    _sql(ws, "DELETE FROM ledger_checkpoint")
+    note = other.sign(Checkpoint(ws.ledger.origin, size, root).text())
+    _sql(
+        ws,
+        "INSERT INTO ledger_checkpoint (size, root, note) VALUES (:s, :r, :n)",
+        s=size,
+        r=root,
+        n=note,
+    )
+    with pytest.raises(VerificationError, match="genesis entry is not the key used to verify"):
+        verify_database(ws.ledger, other.verifier())
+
+
 def test_deleting_the_tail_without_resigning_is_caught(ws: Workspace) -> None:
     _sql(ws, "DELETE FROM ledger_entry WHERE idx >= 25")
     with pytest.raises(

@@ -8,10 +8,11 @@ until the entry that revoked it, and only statements issued on or after its
 
 from __future__ import annotations
 
-import base64
+import binascii
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import lru_cache
 
 from concord.errors import AuthorizationError, SignatureError
 from concord.identity.dsse import pae
@@ -55,14 +56,22 @@ class IdentityState:
     log_verifier_key: str | None = None
 
     def add_key(self, principal_id: str, key_id: str, record: KeyRecord) -> None:
-        principal = self.principals[principal_id]
-        self.principals[principal_id] = replace(principal, keys={**principal.keys, key_id: record})
+        self._set_key(self.principals[principal_id], key_id, record)
         self.key_owner[key_id] = principal_id
 
     def revoke_key(self, principal_id: str, key_id: str) -> None:
         principal = self.principals[principal_id]
-        revoked = replace(principal.keys[key_id], revoked=True)
-        self.principals[principal_id] = replace(principal, keys={**principal.keys, key_id: revoked})
+        self._set_key(principal, key_id, replace(principal.keys[key_id], revoked=True))
+
+    def _set_key(self, principal: PrincipalRecord, key_id: str, record: KeyRecord) -> None:
+        """Replace the principal's record (records are shared with copies, never edited)."""
+        self.principals[principal.principal_id] = PrincipalRecord(
+            principal.principal_id,
+            principal.name,
+            principal.roles,
+            principal.party,
+            {**principal.keys, key_id: record},
+        )
 
     def _check_new_key(self, statement: Statement, spec: KeySpec) -> None:
         _key_record(spec, statement.id)
@@ -177,11 +186,15 @@ class IdentityState:
             self.office_id = body.principal_id
             self.log_verifier_key = body.log_verifier_key
         elif isinstance(body, PrincipalRegistered):
-            record = PrincipalRecord(
-                body.principal_id, body.name, frozenset(body.roles), body.party
+            key = _key_record(body.key, statement.id)
+            self.principals[body.principal_id] = PrincipalRecord(
+                body.principal_id,
+                body.name,
+                frozenset(body.roles),
+                body.party,
+                {body.key.key_id: key},
             )
-            self.principals[body.principal_id] = record
-            self.add_key(body.principal_id, body.key.key_id, _key_record(body.key, statement.id))
+            self.key_owner[body.key.key_id] = body.principal_id
         elif isinstance(body, KeyRotated):
             self.add_key(
                 body.principal_id, body.new_key.key_id, _key_record(body.new_key, statement.id)
@@ -225,12 +238,21 @@ class IdentityState:
 
 
 def _key_record(spec: KeySpec, statement_id: str) -> KeyRecord:
-    try:
-        public = base64.b64decode(spec.public_key, validate=True)
-    except ValueError:
-        raise SignatureError(f"{statement_id}: key.public_key is not base64") from None
-    if len(public) != 32:
-        raise SignatureError(f"{statement_id}: key.public_key is not a 32-byte Ed25519 key")
-    if compute_key_id(public) != spec.key_id:
-        raise SignatureError(f"{statement_id}: key.key_id does not match key.public_key")
+    public = _public_key(spec.public_key, spec.key_id)
+    if isinstance(public, str):
+        raise SignatureError(f"{statement_id}: {public}")
     return KeyRecord(public, spec.valid_from)
+
+
+@lru_cache(maxsize=256)
+def _public_key(encoded: str, key_id: str) -> bytes | str:
+    """The 32-byte public key, or why it is not one (checked once per key and statement)."""
+    try:
+        public = binascii.a2b_base64(encoded, strict_mode=True)
+    except ValueError:
+        return "key.public_key is not base64"
+    if len(public) != 32:
+        return "key.public_key is not a 32-byte Ed25519 key"
+    if compute_key_id(public) != key_id:
+        return "key.key_id does not match key.public_key"
+    return public

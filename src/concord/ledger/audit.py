@@ -12,12 +12,11 @@ from typing import Any
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from concord.errors import VerificationError
 from concord.ledger import store
 from concord.ledger.notes import NoteSigner, NoteVerifier
 from concord.ledger.service import Ledger
 from concord.ledger.statements import StatementRegistry
-from concord.ledger.tree_check import check_stored_tree
+from concord.ledger.tree_check import StoredTreeCheck, database_nodes
 from concord.ledger.verify import VerifyReport, verify_entries
 from concord.storage.base import Base
 from concord.storage.db import make_engine, migrate
@@ -37,7 +36,7 @@ def verify_database(
 ) -> VerifyReport:
     """Verify the live log in the ledger's database, end to end."""
     with Session(ledger.engine) as session:
-        report = verify_entries(
+        return verify_entries(
             store.iter_entries_with_leaves(session),
             store.all_checkpoint_notes(session),
             verifier,
@@ -47,18 +46,7 @@ def verify_database(
             max_entry_bytes=ledger.max_entry_bytes,
             progress=progress,
             pool=ledger.signature_pool,
-        )
-        check_stored_tree(session, report.size)
-    _check_genesis_key(ledger, verifier)
-    return report
-
-
-def _check_genesis_key(ledger: Ledger, verifier: NoteVerifier) -> None:
-    published = ledger.identity.log_verifier_key
-    if published is not None and published != verifier.vkey():
-        raise VerificationError(
-            "the checkpoint key in the genesis entry is not the key used to verify",
-            details=[f"genesis: {published}", f"used: {verifier.vkey()}"],
+            stored_tree=StoredTreeCheck(database_nodes(session)),
         )
 
 

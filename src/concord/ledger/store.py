@@ -6,12 +6,12 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import lru_cache
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, and_, func, select
+from sqlalchemy import Connection, Table, func, select
 from sqlalchemy.orm import Session
 
 from concord.errors import VerificationError
 from concord.ledger import merkle
-from concord.ledger.models import LedgerCheckpoint, LedgerEntry, LedgerNode
+from concord.ledger.models import LedgerCheckpoint, LedgerEntry
 from concord.storage.base import Base
 
 NodeId = tuple[int, int]
@@ -159,21 +159,43 @@ def iter_entries(
 def iter_entries_with_leaves(
     session: Session, batch: int = 5000
 ) -> Iterator[tuple[int, bytes, bytes | None]]:
-    """Every entry in index order with its stored leaf hash (None when missing)."""
-    position = 0
-    while True:
-        rows = session.execute(
-            select(LedgerEntry.idx, LedgerEntry.entry, LedgerNode.hash)
-            .outerjoin(LedgerNode, and_(LedgerNode.level == 0, LedgerNode.idx == LedgerEntry.idx))
-            .where(LedgerEntry.idx >= position)
-            .order_by(LedgerEntry.idx)
-            .limit(batch)
-        ).all()
-        if not rows:
-            return
-        for idx, entry, leaf in rows:
-            yield int(idx), bytes(entry), None if leaf is None else bytes(leaf)
-        position = int(rows[-1][0]) + 1
+    """Every entry in index order with its stored leaf hash (None when missing).
+
+    Read with the database driver's own cursor, entries and leaves as two range
+    scans: a full verification reads every row once, and this is several times
+    cheaper per row than going through result processing.
+    """
+    conn = session.connection()
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    entries_sql = (
+        f"SELECT idx, entry FROM ledger_entry WHERE idx >= {mark} AND idx < {mark} ORDER BY idx"
+    )
+    leaves_sql = (
+        f"SELECT idx, hash FROM ledger_node WHERE level = 0 AND idx >= {mark} AND idx < {mark}"
+    )
+    next_sql = f"SELECT min(idx) FROM ledger_entry WHERE idx >= {mark}"
+    dbapi = conn.connection.dbapi_connection
+    assert dbapi is not None
+    cursor = dbapi.cursor()
+    try:
+        position = 0
+        while True:
+            cursor.execute(entries_sql, (position, position + batch))
+            rows = cursor.fetchall()
+            if not rows:
+                cursor.execute(next_sql, (position,))  # skip a gap, or stop at the end
+                following = cursor.fetchone()
+                if following is None or following[0] is None:
+                    return
+                position = following[0]
+                continue
+            cursor.execute(leaves_sql, (position, position + batch))
+            leaves = {idx: bytes(digest) for idx, digest in cursor.fetchall()}
+            for idx, entry in rows:
+                yield idx, bytes(entry), leaves.get(idx)
+            position += batch
+    finally:
+        cursor.close()
 
 
 def all_checkpoint_notes(session: Session) -> list[str]:

@@ -1,57 +1,82 @@
-"""Checks that every stored interior tree hash is the hash of its two stored children.
+"""Checks that every stored interior tree hash equals the one recomputed from the entries.
 
-With the leaves already checked against the re-hashed entries, this proves every
-stored node by induction, so proofs served from storage are sound.
+The verifier re-hashes every entry and rebuilds the tree; each perfect subtree it
+completes is compared with the hash the office stored for it, so proofs served from
+storage are sound. Stored nodes are read a range of one level at a time.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from concord.errors import VerificationError
-from concord.ledger import merkle
-from concord.ledger.models import LedgerNode
+from concord.ledger.merkle import NewNode
 
-_CHUNK = 20_000
+#: Stored hashes of one level in ``[start, end)``, ordered by index.
+NodeSource = Callable[[int, int, int], list[tuple[int, bytes]]]
+
+_BATCH = 4096
 
 
-def _level(session: Session, level: int, start: int, end: int) -> list[tuple[int, bytes]]:
-    rows = session.execute(
-        select(LedgerNode.idx, LedgerNode.hash)
-        .where(LedgerNode.level == level, LedgerNode.idx >= start, LedgerNode.idx < end)
-        .order_by(LedgerNode.idx)
+class StoredTreeCheck:
+    """Compares the nodes the verifier computes with the stored ones, in batches."""
+
+    def __init__(self, source: NodeSource) -> None:
+        self._source = source
+        self._pending: dict[int, list[tuple[int, bytes]]] = {}
+        self.checked = 0
+
+    def add(self, created: list[NewNode]) -> None:
+        """Take the nodes one append completed (the leaf first, which is checked already)."""
+        for level, idx, digest in created[1:]:
+            batch = self._pending.setdefault(level, [])
+            batch.append((idx, digest))
+            if len(batch) >= _BATCH:
+                self._check(level, batch)
+                self._pending[level] = []
+
+    def finish(self) -> int:
+        """Check what is left; return how many interior nodes were compared."""
+        for level, batch in sorted(self._pending.items()):
+            if batch:
+                self._check(level, batch)
+        self._pending.clear()
+        return self.checked
+
+    def _check(self, level: int, batch: list[tuple[int, bytes]]) -> None:
+        first, last = batch[0][0], batch[-1][0]
+        stored = dict(self._source(level, first, last + 1))
+        for idx, digest in batch:
+            have = stored.get(idx)
+            if have is None:
+                raise VerificationError(f"tree node ({level}, {idx}) is missing from storage")
+            if have != digest:
+                raise VerificationError(
+                    f"stored tree node ({level}, {idx}) does not match the hash recomputed "
+                    "from the entries",
+                    details=["the stored tree hashes were altered"],
+                )
+        self.checked += len(batch)
+
+
+def database_nodes(session: Session) -> NodeSource:
+    """Read stored node hashes with the driver's own cursor (one range scan per batch)."""
+    conn = session.connection()
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    sql = (
+        f"SELECT idx, hash FROM ledger_node WHERE level = {mark} AND idx >= {mark} AND idx < {mark}"
     )
-    return [(int(i), bytes(h)) for i, h in rows]
 
+    def read(level: int, start: int, end: int) -> list[tuple[int, bytes]]:
+        dbapi = conn.connection.dbapi_connection
+        assert dbapi is not None
+        cursor = dbapi.cursor()
+        try:
+            cursor.execute(sql, (level, start, end))
+            return [(int(idx), bytes(digest)) for idx, digest in cursor.fetchall()]
+        finally:
+            cursor.close()
 
-def check_stored_tree(
-    session: Session, size: int, progress: Callable[[int], None] | None = None
-) -> int:
-    """Check every interior node of a tree of ``size`` leaves; return how many were checked."""
-    checked = 0
-    level = 1
-    while size >> level:
-        count = size >> level
-        for start in range(0, count, _CHUNK):
-            end = min(count, start + _CHUNK)
-            parents = _level(session, level, start, end)
-            children = dict(_level(session, level - 1, 2 * start, 2 * end))
-            if len(parents) != end - start:
-                have = {i for i, _ in parents}
-                first = next(i for i in range(start, end) if i not in have)
-                raise VerificationError(f"tree node ({level}, {first}) is missing from storage")
-            for idx, digest in parents:
-                left, right = children.get(2 * idx), children.get(2 * idx + 1)
-                if left is None or right is None or merkle.node_hash(left, right) != digest:
-                    raise VerificationError(
-                        f"stored tree node ({level}, {idx}) does not match its children",
-                        details=["the stored tree hashes were altered"],
-                    )
-            checked += len(parents)
-            if progress is not None:
-                progress(len(parents))
-        level += 1
-    return checked
+    return read

@@ -21,6 +21,7 @@ from concord.ledger import merkle
 from concord.ledger.deferred import DeferredSignatures
 from concord.ledger.notes import Checkpoint, NoteVerifier, open_checkpoint
 from concord.ledger.statements import StatementRegistry, parse_statement
+from concord.ledger.tree_check import StoredTreeCheck
 
 Progress = Callable[[int], None]
 
@@ -35,6 +36,10 @@ class VerifyReport:
     checkpoints: int = 0
     trusted: Checkpoint | None = None
     types: dict[str, int] = field(default_factory=dict)
+    #: Stored interior tree hashes compared with the recomputed ones.
+    tree_nodes: int = 0
+    #: The checkpoint verifier key the office published in the genesis entry.
+    log_verifier_key: str | None = None
 
 
 def verify_entries(
@@ -48,10 +53,12 @@ def verify_entries(
     max_entry_bytes: int,
     progress: Progress | None = None,
     pool: SignaturePool | None = None,
+    stored_tree: StoredTreeCheck | None = None,
 ) -> VerifyReport:
     """Verify a log given its entries in order and the checkpoints signed over it.
 
-    ``entries`` yields (index, entry bytes, stored leaf hash or None).
+    ``entries`` yields (index, entry bytes, stored leaf hash or None). With
+    ``stored_tree``, every stored tree hash must be present and equal the recomputed one.
     """
     checkpoints = sorted(
         (open_checkpoint(note, verifier, origin) for note in checkpoint_notes),
@@ -63,88 +70,112 @@ def verify_entries(
         wanted.setdefault(trusted.size, trusted)
     report = VerifyReport(trusted=trusted)
     deferred = DeferredSignatures(pool) if pool is not None else None
+    walk = _Walk(registry, max_entry_bytes, wanted, trusted, deferred, stored_tree)
     try:
-        _walk(entries, wanted, trusted, registry, max_entry_bytes, progress, report, deferred)
+        walk.run(entries, progress)
+        if stored_tree is not None:
+            report.tree_nodes = stored_tree.finish()
     except VerificationError:
         if deferred is not None:
             deferred.settle()  # an earlier bad signature is the first problem to report
         raise
     if deferred is not None:
         deferred.settle()
+    report.size = report.statements = walk.frontier.size
+    report.root = walk.frontier.root()
+    report.types = walk.types
+    report.log_verifier_key = walk.identity.log_verifier_key
     report.checkpoints = len(checkpoints)
     _check_coverage(report, checkpoints, trusted)
+    published = report.log_verifier_key
+    if published is not None and published != verifier.vkey():
+        raise VerificationError(
+            "the checkpoint key in the genesis entry is not the key used to verify",
+            details=[f"genesis: {published}", f"used: {verifier.vkey()}"],
+        )
     return report
 
 
-def _walk(
-    entries: Iterable[tuple[int, bytes, bytes | None]],
-    wanted: dict[int, Checkpoint],
-    trusted: Checkpoint | None,
-    registry: StatementRegistry,
-    max_entry_bytes: int,
-    progress: Progress | None,
-    report: VerifyReport,
-    deferred: DeferredSignatures | None,
-) -> None:
-    frontier = merkle.Frontier()
-    identity = IdentityState()
-    _check_root_at(frontier, wanted, trusted)
-    for expected, (index, entry, stored) in enumerate(entries):
-        if index != expected:
-            raise VerificationError(
-                f"entry {expected}: missing (the next stored entry is {index})",
-                details=["entries were deleted or reordered"],
-            )
+#: Progress is reported every this many entries (a call per entry would cost more
+#: than the hashing).
+_PROGRESS_STEP = 1024
+
+
+class _Walk:
+    """One pass over the entries in log order, replaying the identity statements."""
+
+    def __init__(
+        self,
+        registry: StatementRegistry,
+        max_entry_bytes: int,
+        wanted: dict[int, Checkpoint],
+        trusted: Checkpoint | None,
+        deferred: DeferredSignatures | None,
+        stored_tree: StoredTreeCheck | None,
+    ) -> None:
+        self.registry = registry
+        self.max_entry_bytes = max_entry_bytes
+        self.wanted = wanted
+        self.trusted = trusted
+        self.deferred = deferred
+        self.stored_tree = stored_tree
+        self.frontier = merkle.Frontier()
+        self.identity = IdentityState()
+        self.types: dict[str, int] = {}
+
+    def run(
+        self, entries: Iterable[tuple[int, bytes, bytes | None]], progress: Progress | None
+    ) -> None:
+        _check_root_at(self.frontier, self.wanted, self.trusted)
+        index = -1
+        for expected, (index, entry, stored) in enumerate(entries):
+            if index != expected:
+                raise VerificationError(
+                    f"entry {expected}: missing (the next stored entry is {index})",
+                    details=["entries were deleted or reordered"],
+                )
+            self.entry(index, entry, stored)
+            if index % _PROGRESS_STEP == _PROGRESS_STEP - 1:
+                if self.deferred is not None:
+                    self.deferred.pump()
+                if progress is not None:
+                    progress(_PROGRESS_STEP)
+        if progress is not None and (index + 1) % _PROGRESS_STEP:
+            progress((index + 1) % _PROGRESS_STEP)
+
+    def entry(self, index: int, entry: bytes, stored: bytes | None) -> None:
         leaf = merkle.leaf_hash(entry)
         if stored is not None and stored != leaf:
             raise VerificationError(
                 f"entry {index}: its bytes do not hash to the stored leaf hash",
                 details=["the entry was edited, swapped or replaced after it was logged"],
             )
-        if deferred is not None:
-            deferred.index = index
-        _check_statement(
-            index=index,
-            entry=entry,
-            identity=identity,
-            registry=registry,
-            max_entry_bytes=max_entry_bytes,
-            report=report,
-            defer=deferred,
-        )
-        if deferred is not None:
-            deferred.pump()
-        frontier.append(leaf)
-        _check_root_at(frontier, wanted, trusted)
-        if progress is not None:
-            progress(1)
-    report.size = frontier.size
-    report.root = frontier.root()
+        if stored is None and self.stored_tree is not None:
+            raise VerificationError(f"tree node (0, {index}) is missing from storage")
+        self.statement(index, entry)
+        created = self.frontier.append(leaf)
+        if self.stored_tree is not None:
+            self.stored_tree.add(created)
+        if self.frontier.size in self.wanted:
+            _check_root_at(self.frontier, self.wanted, self.trusted)
 
-
-def _check_statement(
-    *,
-    index: int,
-    entry: bytes,
-    identity: IdentityState,
-    registry: StatementRegistry,
-    max_entry_bytes: int,
-    report: VerifyReport,
-    defer: DeferredSignatures | None,
-) -> None:
-    try:
-        statement = parse_statement(entry, registry, max_entry_bytes=max_entry_bytes)
-        if statement.entry != entry:
-            raise VerificationError("the entry is not a canonical envelope")
-        kind = registry.kind(statement.type)
-        identity.authorize(statement, kind, index, defer=defer)
-        if statement.type in IDENTITY_TYPES:
-            identity.check(statement)
-            identity.apply(statement)
-    except ConcordError as exc:
-        raise VerificationError(f"entry {index}: {exc.message}", details=exc.details) from exc
-    report.statements += 1
-    report.types[statement.type] = report.types.get(statement.type, 0) + 1
+    def statement(self, index: int, entry: bytes) -> None:
+        registry, identity = self.registry, self.identity
+        if self.deferred is not None:
+            self.deferred.index = index
+        try:
+            statement = parse_statement(entry, registry, max_entry_bytes=self.max_entry_bytes)
+            if statement.entry != entry:
+                raise VerificationError("the entry is not a canonical envelope")
+            identity.authorize(
+                statement, registry.types[statement.type], index, defer=self.deferred
+            )
+            if statement.type in IDENTITY_TYPES:
+                identity.check(statement)
+                identity.apply(statement)
+        except ConcordError as exc:
+            raise VerificationError(f"entry {index}: {exc.message}", details=exc.details) from exc
+        self.types[statement.type] = self.types.get(statement.type, 0) + 1
 
 
 def _check_root_at(
