@@ -161,11 +161,23 @@ def verify(
             bar.advance(task, n)
 
         if tiles is not None:
+            from concord.identity.preverify import SignaturePool
             from concord.registry import default_registry
 
-            report = verify_tiles(
-                tiles, verifier, default_registry(), trusted_note=trusted_note, progress=advance
-            )
+            workers = settings_of(ctx).verify_workers
+            pool = SignaturePool(workers) if workers else None
+            try:
+                report = verify_tiles(
+                    tiles,
+                    verifier,
+                    default_registry(),
+                    trusted_note=trusted_note,
+                    progress=advance,
+                    pool=pool,
+                )
+            finally:
+                if pool is not None:
+                    pool.close()
         else:
             with workspace(ctx) as ws:
                 bar.update(task, total=ws.ledger.size())

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from concord.errors import VerificationError
+from concord.identity.preverify import SignaturePool
 from concord.ledger import store
 from concord.ledger.models import LedgerCheckpoint, LedgerNode
 from concord.ledger.notes import NoteVerifier, open_checkpoint
@@ -61,8 +62,12 @@ def verify_tiles(
     trusted_note: str | None = None,
     max_entry_bytes: int = 65_535,
     progress: Progress | None = None,
+    pool: SignaturePool | None = None,
 ) -> VerifyReport:
-    """Verify a tiles export: hash tiles, entries, signatures, roles and checkpoints."""
+    """Verify a tiles export: hash tiles, entries, signatures, roles and checkpoints.
+
+    With ``pool``, signature checks are shared with its worker processes.
+    """
     reader = TileReader(directory)
     note = reader.checkpoint().decode("utf-8", errors="replace")
     checkpoint = open_checkpoint(note, verifier)
@@ -81,4 +86,5 @@ def verify_tiles(
         trusted_note=trusted_note,
         max_entry_bytes=max_entry_bytes,
         progress=progress,
+        pool=pool,
     )

@@ -8,15 +8,21 @@ advisory lock.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.exc import OperationalError
 
 from concord.errors import StorageError
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+#: The newest migration. A database already there is opened without loading Alembic
+#: (a test checks this against the migration scripts).
+HEAD_REVISION = "0006"
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 #: Arbitrary constant naming the advisory lock that makes one sequencer on PostgreSQL.
@@ -72,7 +78,11 @@ def lock_sequencer(connection: Connection) -> None:
 
 
 def alembic_config(url: str) -> Config:
-    config = Config()
+    from alembic.config import Config
+
+    # Alembic's default output stream is sys.stdout as it was when Alembic was first
+    # imported; name the current one.
+    config = Config(stdout=sys.stdout)
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return config
@@ -82,8 +92,18 @@ def migrate(engine: Engine) -> None:
     """Bring the schema to the newest migration."""
     try:
         with engine.connect().execution_options(**APPEND) as connection, connection.begin():
+            if _revision(connection) == HEAD_REVISION:
+                return
+            from alembic import command
+
             config = alembic_config(engine.url.render_as_string(hide_password=False))
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
     except OperationalError as exc:
         raise StorageError(f"cannot reach the database: {exc.orig}") from exc
+
+
+def _revision(connection: Connection) -> str | None:
+    if not inspect(connection).has_table("alembic_version"):
+        return None
+    return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
