@@ -135,6 +135,33 @@ def test_systematic_uncertainty_adds_linearly_within_a_method() -> None:
     assert party.statistic.value == pytest.approx(-218 / 5600**0.5, abs=1e-6)
 
 
+@pytest.mark.parametrize("requirement", ["R7", "R8"])
+def test_the_same_evidence_in_another_order_gives_the_same_findings(requirement: str) -> None:
+    # Three minerals at one site: the total is exactly 18,514.7900025 t, published to six
+    # decimals as 18,514.790003 t. Added as floating-point numbers, (a + b) + c gives
+    # 18,514.7900024999… and (c + b) + a gives 18,514.7900025, which round apart; a store
+    # rebuilt or refreshed from the same log may hold its rows in either order.
+    tonnes = [("ore", 2617.4090007), ("ice", 6768.8420009), ("regolith", 9128.5390009)]
+
+    def evidence(rows: list[tuple[str, float]]) -> dict[str, list[dict[str, object]]]:
+        site = ("PA", "SB-N-03", "seven-beta-north", "2187-Q2")
+        return {
+            "extraction_declarations": [
+                {**_declared(*site, t), "mineral": m, "statement_index": 1} for m, t in rows
+            ],
+            "extraction_measurements": [
+                {**_measured(*site, t, "weighing"), "mineral": m, "statement_index": 2}
+                for m, t in rows
+            ],
+        }
+
+    as_of = date(2187, 9, 30)
+    forward = findings([requirement], "2187-Q2", as_of=as_of, evidence=evidence(tonnes))
+    backward = findings([requirement], "2187-Q2", as_of=as_of, evidence=evidence(tonnes[::-1]))
+    assert [f.to_json() for f in forward] == [f.to_json() for f in backward]
+    assert [f.measured for f in forward] == [18514.790003]
+
+
 def test_a_declaration_without_a_measurement_is_insufficient_evidence() -> None:
     evidence = {
         "extraction_declarations": [_declared("EF", "SB-S-01", "seven-beta-south", "2187-Q2", 3000)]

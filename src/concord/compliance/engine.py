@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from concord.compliance.context import EvaluationContext, prepare
 from concord.compliance.findings import Finding, counts, findings_json, sorted_findings
 from concord.compliance.kinds import KINDS
+from concord.compliance.kinds.reconciliation import WORKING_TABLES
 from concord.compliance.schemas import FINDINGS_PUBLISHED, FindingsPublished, FindingsRef
 from concord.compliance.statistics import UncertaintyTable
 from concord.errors import ComplianceError
@@ -93,8 +94,8 @@ def evaluate_requirements(
 def _drop_working_tables(con: duckdb.DuckDBPyConnection) -> None:
     """Working tables shared by requirements live for one evaluation only."""
     names = con.execute(
-        "SELECT table_name FROM duckdb_tables() WHERE temporary "
-        "AND table_name LIKE 'reconciliation_items_%'"
+        "SELECT table_name FROM duckdb_tables() WHERE temporary AND starts_with(table_name, ?)",
+        [WORKING_TABLES],
     ).fetchall()
     for (name,) in names:
         con.execute(f"DROP TABLE temp.{name}")

@@ -49,9 +49,18 @@ _SECTOR_JOIN = {
 }
 
 
-#: Items (party, site, mineral, period) of every period up to the evaluated one, built once
-#: per evaluation and shared by every reconciliation requirement.
-_ITEMS = """
+#: Prefix of the working tables shared by every reconciliation requirement of one
+#: evaluation (the engine drops them when the evaluation ends).
+WORKING_TABLES = "reconciliation_sums_"
+
+#: Per-item comparison (party, site, mineral, period) of every period up to the evaluated
+#: one, summed per site, sector, method and cited statement in one pass: built once per
+#: evaluation and shared by every reconciliation requirement, whatever it groups by. The
+#: items themselves are never stored, and statement indexes are kept for the evaluated
+#: period only (the only one whose evidence is cited). Sums are exact (``EXACT``), so
+#: findings do not depend on the order in which a parallel aggregation, or a store
+#: refreshed instead of rebuilt, adds the items.
+_SUMS = """
     CREATE TEMP TABLE IF NOT EXISTS {name} AS
     WITH d AS (SELECT * FROM extraction_declarations
                WHERE list_contains($periods::VARCHAR[], period)),
@@ -61,50 +70,70 @@ _ITEMS = """
                WHERE list_contains($periods::VARCHAR[], em.period)
                  AND EXISTS (SELECT 1 FROM declarations f
                              WHERE f.declaration_type = 'extraction' AND f.party = em.party
-                               AND f.period = em.period))
-    SELECT coalesce(m.party, d.party) AS party, coalesce(m.site, d.site) AS site,
-           coalesce(m.sector, d.sector) AS sector, coalesce(m.period, d.period) AS period,
-           m.method, m.measured_tonnes AS measured,
-           CASE WHEN m.measured_tonnes IS NOT NULL THEN coalesce(d.declared_tonnes, 0) END
-               AS declared,
-           CASE WHEN m.measured_tonnes IS NOT NULL
-                THEN coalesce(d.declared_sigma_tonnes, 0) ^ 2 END AS declared_var,
-           (m.measured_tonnes * u.random_rel) ^ 2 AS random_var,
-           m.measured_tonnes * u.systematic_rel AS systematic_sd,
-           d.statement_index AS d_index, m.statement_index AS m_index
-    FROM d FULL JOIN m ON d.party = m.party AND d.site = m.site
-                       AND d.mineral = m.mineral AND d.period = m.period
-    LEFT JOIN methods u ON u.method = m.method
+                               AND f.period = em.period)),
+         items AS (
+             SELECT coalesce(m.party, d.party) AS party, coalesce(m.site, d.site) AS site,
+                    coalesce(m.sector, d.sector) AS sector,
+                    coalesce(m.period, d.period) AS period, m.method,
+                    CAST(m.measured_tonnes AS {EXACT}) AS measured,
+                    CASE WHEN m.measured_tonnes IS NOT NULL
+                         THEN CAST(coalesce(d.declared_tonnes, 0) AS {EXACT}) END AS declared,
+                    CASE WHEN m.measured_tonnes IS NOT NULL
+                         THEN CAST(coalesce(d.declared_sigma_tonnes, 0) ^ 2 AS {EXACT})
+                    END AS declared_var,
+                    CAST((m.measured_tonnes * u.random_rel) ^ 2 AS {EXACT}) AS random_var,
+                    CAST(m.measured_tonnes * u.systematic_rel AS {EXACT}) AS systematic_sd,
+                    CASE WHEN coalesce(m.period, d.period) = $current
+                         THEN d.statement_index END AS d_index,
+                    CASE WHEN coalesce(m.period, d.period) = $current
+                         THEN m.statement_index END AS m_index
+             FROM d FULL JOIN m ON d.party = m.party AND d.site = m.site
+                                AND d.mineral = m.mineral AND d.period = m.period
+             LEFT JOIN methods u ON u.method = m.method)
+    SELECT party, site, sector, period, method, d_index, m_index,
+           sum(declared) AS declared, sum(measured) AS measured,
+           sum(declared_var) AS declared_var, sum(random_var) AS random_var,
+           sum(systematic_sd) AS systematic_sd, count(measured) AS measured_items
+    FROM items
+    GROUP BY ALL
 """
+#: Items are added as decimals to 12 places, finer than the 6 that findings publish.
+EXACT = "DECIMAL(38, 12)"
 
 
-def _items(ctx: EvaluationContext, periods: list[str]) -> str:
-    name = "reconciliation_items_" + ctx.period.id.replace("-", "_")
-    ctx.con.execute(_ITEMS.format(name=name), {"periods": periods})
+def _sums(ctx: EvaluationContext) -> str:
+    name = WORKING_TABLES + ctx.period.id.replace("-", "_")
+    ctx.con.execute(
+        _SUMS.format(name=name, EXACT=EXACT),
+        {"periods": ctx.periods_through(), "current": ctx.period.id},
+    )
     return name
 
 
-def _query(per: str, items: str) -> str:
+def _query(per: str, sums: str) -> str:
     party, subject = _GROUP[per]
     return f"""
     WITH g AS (
         SELECT {party} AS party, {subject} AS subject, i.period, i.method,
                sum(i.declared) AS declared, sum(i.measured) AS measured,
                sum(i.declared_var) AS declared_var, sum(i.random_var) AS random_var,
-               sum(i.systematic_sd) AS systematic_sd, count(i.measured) AS measured_items,
-               list(DISTINCT i.d_index) FILTER (WHERE i.period = $current) AS d_index,
-               list(DISTINCT i.m_index) FILTER (WHERE i.period = $current) AS m_index
-        FROM {items} i {_SECTOR_JOIN[per]}
+               sum(i.systematic_sd) AS systematic_sd, sum(i.measured_items) AS measured_items,
+               list(i.d_index) FILTER (WHERE i.d_index IS NOT NULL) AS d_index,
+               list(i.m_index) FILTER (WHERE i.m_index IS NOT NULL) AS m_index
+        FROM {sums} i {_SECTOR_JOIN[per]}
         GROUP BY ALL)
     SELECT party, subject, period,
            CAST(sum(CAST(coalesce(declared, 0) AS DECIMAL(38, 6))) AS DOUBLE) AS declared,
            CAST(sum(CAST(coalesce(measured, 0) AS DECIMAL(38, 6))) AS DOUBLE) AS measured,
-           sqrt(sum(coalesce(declared_var, 0) + coalesce(random_var, 0)
-                    + coalesce(systematic_sd, 0) ^ 2)) AS sigma,
+           -- Systematic errors add linearly within a method, then in quadrature.
+           sqrt(CAST(sum(coalesce(declared_var, 0) + coalesce(random_var, 0)
+                         + CAST(CAST(coalesce(systematic_sd, 0) AS DOUBLE) ^ 2 AS {EXACT}))
+                     AS DOUBLE)) AS sigma,
            sum(measured_items) AS measured_items,
-           list_sort(list_distinct(flatten(list(list_concat(coalesce(d_index, []),
-                                                             coalesce(m_index, []))))))
-               AS evidence
+           CASE WHEN period = $current
+                THEN list_sort(list_distinct(flatten(list(list_concat(coalesce(d_index, []),
+                                                                      coalesce(m_index, []))))))
+           END AS evidence
     FROM g GROUP BY party, subject, period ORDER BY party, subject, period
     """
 
@@ -168,9 +197,8 @@ def evaluate(ctx: EvaluationContext, requirement: object) -> list[Finding]:
     assert isinstance(requirement, Reconciliation)
     p = requirement.params
     unfiled = _unfiled(ctx, requirement)
-    items = _items(ctx, ctx.periods_through())
-    # Evidence lists are gathered for the evaluated period only (the costly part).
-    data = ctx.con.execute(_query(p.per, items), {"current": ctx.period.id}).fetchnumpy()
+    sums = _sums(ctx)
+    data = ctx.con.execute(_query(p.per, sums), {"current": ctx.period.id}).fetchnumpy()
     party, subject, period = data["party"], data["subject"], data["period"]
     declared, measured, sigma = (
         np.asarray(data[c], dtype=np.float64) for c in ("declared", "measured", "sigma")
