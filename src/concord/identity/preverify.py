@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from typing import Any, TypeVar
 
 from concord.identity.keys import verify_signature
 
 Triple = tuple[bytes, bytes, bytes]
+R = TypeVar("R")
 
 
 def _verify_chunk(items: Sequence[Triple]) -> list[bool]:
@@ -47,19 +49,33 @@ class SignaturePool:
         """
         if self.broken:
             return None
-        if self._pool is None:
-            self._pool = ProcessPoolExecutor(
-                self.workers, mp_context=multiprocessing.get_context("spawn")
-            )
+        pool = self._executor()
         step = max(64, len(items) // (2 * self.workers) + 1)
         try:
             return [
-                self._pool.submit(_verify_chunk, list(items[i : i + step]))
+                pool.submit(_verify_chunk, list(items[i : i + step]))
                 for i in range(0, len(items), step)
             ]
         except BrokenProcessPool:
             self.broken = True
             return None
+
+    def call(self, fn: Callable[..., R], *args: Any) -> Future[R] | None:
+        """Run ``fn(*args)`` in a worker; None when the pool cannot run."""
+        if self.broken:
+            return None
+        try:
+            return self._executor().submit(fn, *args)
+        except BrokenProcessPool:
+            self.broken = True
+            return None
+
+    def _executor(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(
+                self.workers, mp_context=multiprocessing.get_context("spawn")
+            )
+        return self._pool
 
     def close(self) -> None:
         if self._pool is not None:

@@ -165,7 +165,9 @@ class IdentityState:
                     f"{statement.id}: key {sig.keyid} is not valid before "
                     f"{key.valid_from.isoformat()} (statement issued {statement.issued_at})"
                 )
-            done = (key.public_key, sig.sig, statement.payload_sha256) in preverified
+            done = bool(preverified) and (
+                (key.public_key, sig.sig, statement.payload_sha256) in preverified
+            )
             if not done and defer is not None:
                 defer(key.public_key, message, sig.sig)
             elif not done and not verify_signature(key.public_key, message, sig.sig):

@@ -12,12 +12,14 @@ from typing import Any
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from concord.identity.preverify import SignaturePool
 from concord.ledger import store
 from concord.ledger.notes import NoteSigner, NoteVerifier
+from concord.ledger.ranges import DatabaseEntries
 from concord.ledger.service import Ledger
 from concord.ledger.statements import StatementRegistry
 from concord.ledger.tree_check import StoredTreeCheck, database_nodes
-from concord.ledger.verify import VerifyReport, verify_entries
+from concord.ledger.verify import PARALLEL_FROM, VerifyReport, verify_entries
 from concord.storage.base import Base
 from concord.storage.db import make_engine, migrate
 from concord.storage.resources import copy_attachments
@@ -33,21 +35,50 @@ def verify_database(
     *,
     trusted_note: str | None = None,
     progress: Progress | None = None,
+    parallel_from: int = PARALLEL_FROM,
+    pool: SignaturePool | None = None,
 ) -> VerifyReport:
-    """Verify the live log in the ledger's database, end to end."""
+    """Verify the live log in the ledger's database, end to end.
+
+    A log of ``parallel_from`` entries or more is checked in ranges by worker
+    processes when the ledger may use workers at all: those of ``pool``, or one per
+    core started for this call.
+    """
+    url = ledger.engine.url
     with Session(ledger.engine) as session:
-        return verify_entries(
-            store.iter_entries_with_leaves(session),
-            store.all_checkpoint_notes(session),
-            verifier,
-            ledger.registry,
-            origin=ledger.origin,
-            trusted_note=trusted_note,
-            max_entry_bytes=ledger.max_entry_bytes,
-            progress=progress,
-            pool=ledger.signature_pool,
-            stored_tree=StoredTreeCheck(database_nodes(session)),
+        size = store.tree_size(session)
+        parallel = (
+            ledger.signature_pool is not None
+            and size >= parallel_from
+            and (url.get_backend_name() != "sqlite" or url.database not in (None, "", ":memory:"))
         )
+        own = parallel and pool is None
+        if own:
+            assert ledger.signature_pool is not None
+            pool = SignaturePool(ledger.signature_pool.workers + 1)
+        elif not parallel:
+            pool = ledger.signature_pool
+        try:
+            return verify_entries(
+                store.iter_entries_with_leaves(session),
+                store.all_checkpoint_notes(session),
+                verifier,
+                ledger.registry,
+                origin=ledger.origin,
+                trusted_note=trusted_note,
+                max_entry_bytes=ledger.max_entry_bytes,
+                progress=progress,
+                pool=pool,
+                stored_tree=StoredTreeCheck(database_nodes(session)),
+                source=DatabaseEntries(url.render_as_string(hide_password=False))
+                if parallel
+                else None,
+                size=size,
+                parallel_from=parallel_from,
+            )
+        finally:
+            if own and pool is not None:
+                pool.close()
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,10 +14,11 @@ from concord.identity.preverify import SignaturePool
 from concord.ledger import store
 from concord.ledger.models import LedgerCheckpoint, LedgerNode
 from concord.ledger.notes import NoteVerifier, open_checkpoint
+from concord.ledger.ranges import TileEntries
 from concord.ledger.service import Ledger
 from concord.ledger.statements import StatementRegistry
 from concord.ledger.tiles import TILE_HEIGHT, TileReader, write_tiles
-from concord.ledger.verify import VerifyReport, verify_entries
+from concord.ledger.verify import PARALLEL_FROM, VerifyReport, verify_entries
 
 Progress = Callable[[int], None]
 
@@ -63,10 +64,12 @@ def verify_tiles(
     max_entry_bytes: int = 65_535,
     progress: Progress | None = None,
     pool: SignaturePool | None = None,
+    parallel_from: int = PARALLEL_FROM,
 ) -> VerifyReport:
     """Verify a tiles export: hash tiles, entries, signatures, roles and checkpoints.
 
-    With ``pool``, signature checks are shared with its worker processes.
+    With ``pool``, its worker processes share the work (in ranges, from
+    ``parallel_from`` entries).
     """
     reader = TileReader(directory)
     note = reader.checkpoint().decode("utf-8", errors="replace")
@@ -87,4 +90,7 @@ def verify_tiles(
         max_entry_bytes=max_entry_bytes,
         progress=progress,
         pool=pool,
+        source=TileEntries(str(directory), checkpoint.size),
+        size=checkpoint.size,
+        parallel_from=parallel_from,
     )

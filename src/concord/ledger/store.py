@@ -156,46 +156,79 @@ def iter_entries(
         position = int(rows[-1][0]) + 1
 
 
+class EntryRangeReader:
+    """Entries with their stored leaf hashes, by index range, through a driver cursor.
+
+    A full verification reads every row once; the driver's own cursor is several
+    times cheaper per row than result processing. Entries and leaves are two range
+    scans on primary keys.
+    """
+
+    def __init__(self, dbapi_connection: Any, paramstyle: str) -> None:
+        mark = "?" if paramstyle == "qmark" else "%s"
+        self._cursor = dbapi_connection.cursor()
+        self._entries = (
+            f"SELECT idx, entry FROM ledger_entry WHERE idx >= {mark} AND idx < {mark} ORDER BY idx"
+        )
+        self._leaves = (
+            f"SELECT idx, hash FROM ledger_node WHERE level = 0 AND idx >= {mark} AND idx < {mark}"
+        )
+        self._next = f"SELECT min(idx) FROM ledger_entry WHERE idx >= {mark}"
+        self._size = "SELECT max(idx) FROM ledger_entry"
+
+    def read(self, start: int, end: int) -> list[tuple[int, bytes, bytes | None]]:
+        """Stored entries with index in ``[start, end)``, in order (gaps are not filled)."""
+        cursor = self._cursor
+        cursor.execute(self._entries, (start, end))
+        rows = cursor.fetchall()
+        if not rows:
+            return []
+        cursor.execute(self._leaves, (start, end))
+        leaves = {int(idx): bytes(digest) for idx, digest in cursor.fetchall()}
+        return [(int(idx), bytes(entry), leaves.get(int(idx))) for idx, entry in rows]
+
+    def next_index(self, position: int) -> int | None:
+        """The first stored index at or after ``position``."""
+        self._cursor.execute(self._next, (position,))
+        row = self._cursor.fetchone()
+        return None if row is None or row[0] is None else int(row[0])
+
+    def size(self) -> int:
+        """One more than the highest stored index."""
+        self._cursor.execute(self._size)
+        row = self._cursor.fetchone()
+        return 0 if row is None or row[0] is None else int(row[0]) + 1
+
+    def close(self) -> None:
+        self._cursor.close()
+
+
+def range_reader(session: Session) -> EntryRangeReader:
+    conn = session.connection()
+    dbapi = conn.connection.dbapi_connection
+    assert dbapi is not None
+    return EntryRangeReader(dbapi, conn.dialect.paramstyle)
+
+
 def iter_entries_with_leaves(
     session: Session, batch: int = 5000
 ) -> Iterator[tuple[int, bytes, bytes | None]]:
-    """Every entry in index order with its stored leaf hash (None when missing).
-
-    Read with the database driver's own cursor, entries and leaves as two range
-    scans: a full verification reads every row once, and this is several times
-    cheaper per row than going through result processing.
-    """
-    conn = session.connection()
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    entries_sql = (
-        f"SELECT idx, entry FROM ledger_entry WHERE idx >= {mark} AND idx < {mark} ORDER BY idx"
-    )
-    leaves_sql = (
-        f"SELECT idx, hash FROM ledger_node WHERE level = 0 AND idx >= {mark} AND idx < {mark}"
-    )
-    next_sql = f"SELECT min(idx) FROM ledger_entry WHERE idx >= {mark}"
-    dbapi = conn.connection.dbapi_connection
-    assert dbapi is not None
-    cursor = dbapi.cursor()
+    """Every entry in index order with its stored leaf hash (None when missing)."""
+    reader = range_reader(session)
     try:
         position = 0
         while True:
-            cursor.execute(entries_sql, (position, position + batch))
-            rows = cursor.fetchall()
+            rows = reader.read(position, position + batch)
             if not rows:
-                cursor.execute(next_sql, (position,))  # skip a gap, or stop at the end
-                following = cursor.fetchone()
-                if following is None or following[0] is None:
+                following = reader.next_index(position)  # skip a gap, or stop at the end
+                if following is None:
                     return
-                position = following[0]
+                position = following
                 continue
-            cursor.execute(leaves_sql, (position, position + batch))
-            leaves = {idx: bytes(digest) for idx, digest in cursor.fetchall()}
-            for idx, entry in rows:
-                yield idx, bytes(entry), leaves.get(idx)
+            yield from rows
             position += batch
     finally:
-        cursor.close()
+        reader.close()
 
 
 def all_checkpoint_notes(session: Session) -> list[str]:

@@ -234,6 +234,16 @@ class TileReader:
             width = min(TILE_WIDTH, size - index * TILE_WIDTH)
             yield from self._entry_bundle(index, width)
 
+    def entry_range(self, start: int, end: int, size: int) -> list[bytes]:
+        """Entries ``start`` to ``end - 1`` of a log of ``size`` entries."""
+        out: list[bytes] = []
+        for index in range(start // TILE_WIDTH, (end + TILE_WIDTH - 1) // TILE_WIDTH):
+            width = min(TILE_WIDTH, size - index * TILE_WIDTH)
+            bundle = self._entry_bundle(index, width)
+            first = index * TILE_WIDTH
+            out.extend(bundle[max(0, start - first) : end - first])
+        return out
+
     def node(self, level: int, index: int) -> bytes:
         """The stored hash of perfect node ``(level, index)``, from the hash tiles.
 

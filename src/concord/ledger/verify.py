@@ -20,10 +20,14 @@ from concord.identity.state import IdentityState
 from concord.ledger import merkle
 from concord.ledger.deferred import DeferredSignatures
 from concord.ledger.notes import Checkpoint, NoteVerifier, open_checkpoint
-from concord.ledger.statements import StatementRegistry, parse_statement
+from concord.ledger.ranges import EntrySource, verify_ranges
+from concord.ledger.statements import Statement, StatementRegistry, parse_statement
 from concord.ledger.tree_check import StoredTreeCheck
 
 Progress = Callable[[int], None]
+#: Below this many entries the log is walked in this process: starting workers that
+#: load every statement type costs more than they save.
+PARALLEL_FROM = 20_000
 
 
 @dataclass(slots=True)
@@ -54,11 +58,17 @@ def verify_entries(
     progress: Progress | None = None,
     pool: SignaturePool | None = None,
     stored_tree: StoredTreeCheck | None = None,
+    source: EntrySource | None = None,
+    size: int = 0,
+    parallel_from: int = PARALLEL_FROM,
 ) -> VerifyReport:
     """Verify a log given its entries in order and the checkpoints signed over it.
 
     ``entries`` yields (index, entry bytes, stored leaf hash or None). With
     ``stored_tree``, every stored tree hash must be present and equal the recomputed one.
+    With a ``pool``, a ``source`` the workers can open and at least ``parallel_from``
+    entries (``size``), the workers check ranges of entries (``concord.ledger.ranges``);
+    otherwise the entries are walked here and only signature checks go to the pool.
     """
     checkpoints = sorted(
         (open_checkpoint(note, verifier, origin) for note in checkpoint_notes),
@@ -69,10 +79,18 @@ def verify_entries(
     if trusted is not None:
         wanted.setdefault(trusted.size, trusted)
     report = VerifyReport(trusted=trusted)
-    deferred = DeferredSignatures(pool) if pool is not None else None
+    in_ranges = pool is not None and source is not None and size >= max(1, parallel_from)
+    deferred = DeferredSignatures(pool) if pool is not None and not in_ranges else None
     walk = _Walk(registry, max_entry_bytes, wanted, trusted, deferred, stored_tree)
     try:
-        walk.run(entries, progress)
+        _check_root_at(walk.frontier, wanted, trusted)
+        if not (
+            in_ranges
+            and pool is not None
+            and source is not None
+            and verify_ranges(source, size, walk, pool, registry, max_entry_bytes, progress)
+        ):
+            walk.run(entries, progress)
         if stored_tree is not None:
             report.tree_nodes = stored_tree.finish()
     except VerificationError:
@@ -126,7 +144,6 @@ class _Walk:
     def run(
         self, entries: Iterable[tuple[int, bytes, bytes | None]], progress: Progress | None
     ) -> None:
-        _check_root_at(self.frontier, self.wanted, self.trusted)
         index = -1
         for expected, (index, entry, stored) in enumerate(entries):
             if index != expected:
@@ -144,38 +161,69 @@ class _Walk:
             progress((index + 1) % _PROGRESS_STEP)
 
     def entry(self, index: int, entry: bytes, stored: bytes | None) -> None:
-        leaf = merkle.leaf_hash(entry)
-        if stored is not None and stored != leaf:
-            raise VerificationError(
-                f"entry {index}: its bytes do not hash to the stored leaf hash",
-                details=["the entry was edited, swapped or replaced after it was logged"],
-            )
-        if stored is None and self.stored_tree is not None:
-            raise VerificationError(f"tree node (0, {index}) is missing from storage")
-        self.statement(index, entry)
-        created = self.frontier.append(leaf)
-        if self.stored_tree is not None:
-            self.stored_tree.add(created)
-        if self.frontier.size in self.wanted:
-            _check_root_at(self.frontier, self.wanted, self.trusted)
-
-    def statement(self, index: int, entry: bytes) -> None:
-        registry, identity = self.registry, self.identity
+        leaf = check_leaf(index, entry, stored, tree_stored=self.stored_tree is not None)
         if self.deferred is not None:
             self.deferred.index = index
+        self.accept(index, parse_entry(index, entry, self.registry, self.max_entry_bytes))
+        self.grow(leaf)
+
+    def accept(
+        self,
+        index: int,
+        statement: Statement,
+        preverified: frozenset[tuple[bytes, bytes, bytes]] = frozenset(),
+    ) -> None:
+        """Check the author's key and role in log order, and replay identity statements."""
+        identity = self.identity
         try:
-            statement = parse_statement(entry, registry, max_entry_bytes=self.max_entry_bytes)
-            if statement.entry != entry:
-                raise VerificationError("the entry is not a canonical envelope")
-            identity.authorize(
-                statement, registry.types[statement.type], index, defer=self.deferred
-            )
+            kind = self.registry.types[statement.type]
+            identity.authorize(statement, kind, index, preverified, defer=self.deferred)
             if statement.type in IDENTITY_TYPES:
                 identity.check(statement)
                 identity.apply(statement)
         except ConcordError as exc:
             raise VerificationError(f"entry {index}: {exc.message}", details=exc.details) from exc
         self.types[statement.type] = self.types.get(statement.type, 0) + 1
+
+    def signing_key(self, author: str, keyid: str) -> bytes | None:
+        """The public key of ``author``'s key ``keyid``, if the author holds it now."""
+        principal = self.identity.principals.get(author)
+        key = None if principal is None else principal.keys.get(keyid)
+        return None if key is None else key.public_key
+
+    def grow(self, leaf: bytes) -> None:
+        """Append the entry's leaf hash; compare stored nodes and signed roots it completes."""
+        created = self.frontier.append(leaf)
+        if self.stored_tree is not None:
+            self.stored_tree.add(created)
+        if self.frontier.size in self.wanted:
+            _check_root_at(self.frontier, self.wanted, self.trusted)
+
+
+def check_leaf(index: int, entry: bytes, stored: bytes | None, *, tree_stored: bool) -> bytes:
+    """The entry's leaf hash, checked against the stored one where the tree is stored."""
+    leaf = merkle.leaf_hash(entry)
+    if stored is not None and stored != leaf:
+        raise VerificationError(
+            f"entry {index}: its bytes do not hash to the stored leaf hash",
+            details=["the entry was edited, swapped or replaced after it was logged"],
+        )
+    if stored is None and tree_stored:
+        raise VerificationError(f"tree node (0, {index}) is missing from storage")
+    return leaf
+
+
+def parse_entry(
+    index: int, entry: bytes, registry: StatementRegistry, max_entry_bytes: int
+) -> Statement:
+    """Parse and schema-check an entry, which must be a canonical envelope."""
+    try:
+        statement = parse_statement(entry, registry, max_entry_bytes=max_entry_bytes)
+        if statement.entry != entry:
+            raise VerificationError("the entry is not a canonical envelope")
+    except ConcordError as exc:
+        raise VerificationError(f"entry {index}: {exc.message}", details=exc.details) from exc
+    return statement
 
 
 def _check_root_at(

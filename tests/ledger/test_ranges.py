@@ -1,0 +1,216 @@
+"""Verification in ranges on worker processes reaches the same verdict as one walk."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from concord.errors import VerificationError
+from concord.identity.keys import SigningKey
+from concord.identity.preverify import SignaturePool
+from concord.identity.schemas import KeyRotated
+from concord.ledger import ranges
+from concord.ledger.audit import verify_database
+from concord.ledger.export import export_tiles, verify_tiles
+from concord.ledger.merkle import leaf_hash
+from concord.ledger.notes import Checkpoint, NoteSigner
+from concord.ledger.verify import VerifyReport
+from concord.workspace import Workspace, key_spec, sign_statement
+from factories import T0, make_workspace, register, registration
+
+WALK = 10**9  # a threshold no test log reaches: walked in this process
+
+
+@pytest.fixture(scope="module")
+def pool() -> Iterator[SignaturePool]:
+    workers = SignaturePool(2)
+    yield workers
+    workers.close()
+
+
+@pytest.fixture(autouse=True)
+def small_ranges(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ranges, "RANGE", 8)  # 31 entries: four ranges, the last partial
+
+
+@pytest.fixture
+def ws(tmp_path: Path, database_url: str) -> Iterator[Workspace]:
+    workspace = make_workspace(tmp_path, database_url)
+    for start in (0, 10, 30):
+        workspace.ledger.submit_many([registration(workspace, start + i) for i in range(10)])
+    yield workspace
+    workspace.close()
+
+
+def _sql(ws: Workspace, statement: str, **params: object) -> None:
+    with ws.engine.begin() as conn:
+        conn.execute(text(statement), params)
+
+
+def _entry(ws: Workspace, index: int) -> bytes:
+    with ws.engine.connect() as conn:
+        value = conn.execute(text("SELECT entry FROM ledger_entry WHERE idx = :i"), {"i": index})
+        return bytes(value.scalar_one())
+
+
+def _replace(ws: Workspace, index: int, entry: bytes) -> None:
+    _sql(ws, "UPDATE ledger_entry SET entry = :e WHERE idx = :i", e=entry, i=index)
+    _sql(
+        ws,
+        "UPDATE ledger_node SET hash = :h WHERE level = 0 AND idx = :i",
+        h=leaf_hash(entry),
+        i=index,
+    )
+
+
+def _flip_byte(ws: Workspace) -> None:
+    entry = bytearray(_entry(ws, 17))
+    entry[40] ^= 0x01
+    _sql(ws, "UPDATE ledger_entry SET entry = :e WHERE idx = 17", e=bytes(entry))
+
+
+def _forge_signature(ws: Workspace) -> None:
+    envelope = json.loads(_entry(ws, 21))
+    sig = bytearray(base64.b64decode(envelope["signatures"][0]["sig"]))
+    sig[10] ^= 0x01
+    envelope["signatures"][0]["sig"] = base64.b64encode(bytes(sig)).decode()
+    _replace(ws, 21, json.dumps(envelope, sort_keys=True, separators=(",", ":")).encode())
+
+
+def _swap(ws: Workspace) -> None:
+    a, b = _entry(ws, 3), _entry(ws, 4)
+    _sql(ws, "UPDATE ledger_entry SET entry = :e WHERE idx = 3", e=b)
+    _sql(ws, "UPDATE ledger_entry SET entry = :e WHERE idx = 4", e=a)
+
+
+def _other_checkpoint_key(ws: Workspace) -> None:
+    size, root = ws.ledger.size(), ws.ledger.root(ws.ledger.size())
+    _sql(ws, "DELETE FROM ledger_checkpoint")
+    note = NoteSigner.generate(ws.ledger.origin).sign(
+        Checkpoint(ws.ledger.origin, size, root).text()
+    )
+    _sql(
+        ws,
+        "INSERT INTO ledger_checkpoint (size, root, note) VALUES (:s, :r, :n)",
+        s=size,
+        r=root,
+        n=note,
+    )
+
+
+TAMPERING: dict[str, Callable[[Workspace], None]] = {
+    "untouched": lambda ws: None,
+    "flipped byte": _flip_byte,
+    "forged signature": _forge_signature,
+    "swapped entries": _swap,
+    "deleted entry": lambda ws: _sql(ws, "DELETE FROM ledger_entry WHERE idx = 12"),
+    "deleted last entry of a range": lambda ws: _sql(ws, "DELETE FROM ledger_entry WHERE idx = 15"),
+    "deleted tail": lambda ws: _sql(ws, "DELETE FROM ledger_entry WHERE idx >= 25"),
+    "non-canonical entry": lambda ws: _replace(
+        ws, 9, _entry(ws, 9).replace(b'"payloadType"', b'"payloadType" ')
+    ),
+    "forged entry": lambda ws: _replace(ws, 5, registration(ws, 500).canonical_bytes()),
+    "altered tree node": lambda ws: _sql(
+        ws, "UPDATE ledger_node SET hash = :h WHERE level = 2 AND idx = 1", h=b"\0" * 32
+    ),
+    "deleted leaf hash": lambda ws: _sql(ws, "DELETE FROM ledger_node WHERE level = 0 AND idx = 7"),
+    "another checkpoint key": _other_checkpoint_key,
+}
+
+
+def _outcome(run: Callable[[], VerifyReport]) -> object:
+    try:
+        report = run()
+    except VerificationError as exc:
+        return exc.message
+    return (report.size, report.root, report.types, report.tree_nodes)
+
+
+@pytest.mark.parametrize("case", sorted(TAMPERING))
+def test_ranges_and_one_walk_reach_the_same_verdict(
+    ws: Workspace, pool: SignaturePool, case: str
+) -> None:
+    TAMPERING[case](ws)
+    walked = _outcome(lambda: verify_database(ws.ledger, ws.verifier, parallel_from=WALK))
+    in_ranges = _outcome(
+        lambda: verify_database(ws.ledger, ws.verifier, parallel_from=0, pool=pool)
+    )
+    assert in_ranges == walked
+    if case == "untouched":
+        assert isinstance(walked, tuple)
+        assert walked[0] == 31
+    else:
+        assert isinstance(walked, str), walked
+
+
+def _rotate(ws: Workspace, key: SigningKey, principal: str, n: int) -> SigningKey:
+    new = SigningKey.generate(principal)
+    body = KeyRotated(principal_id=principal, new_key=key_spec(new, T0), retire_key_id=key.key_id)
+    ws.ledger.submit(
+        sign_statement(
+            key,
+            "identity.key_rotated",
+            body,
+            issued_at=T0 + timedelta(minutes=5 + n),
+            statement_id=f"rotate-{principal}-{n}",
+        )
+    )
+    return new
+
+
+def test_keys_first_used_inside_a_range_are_checked_and_handed_on(
+    ws: Workspace, pool: SignaturePool
+) -> None:
+    # A principal registered mid-log signs rotations of its own key: each signing key
+    # is unknown to the workers until the main process has accepted its registration.
+    key = register(ws, "party-a")
+    for n in range(20):
+        key = _rotate(ws, key, "party-a", n)
+    walked = _outcome(lambda: verify_database(ws.ledger, ws.verifier, parallel_from=WALK))
+    assert (
+        _outcome(lambda: verify_database(ws.ledger, ws.verifier, parallel_from=0, pool=pool))
+        == walked
+    )
+    assert isinstance(walked, tuple)
+    assert walked[2]["identity.key_rotated"] == 20
+    _forge_signature_at(ws, ws.ledger.size() - 3)
+    with pytest.raises(VerificationError, match=rf"^entry {ws.ledger.size() - 3}: "):
+        verify_database(ws.ledger, ws.verifier, parallel_from=0, pool=pool)
+
+
+def _forge_signature_at(ws: Workspace, index: int) -> None:
+    envelope = json.loads(_entry(ws, index))
+    sig = bytearray(base64.b64decode(envelope["signatures"][0]["sig"]))
+    sig[3] ^= 0x01
+    envelope["signatures"][0]["sig"] = base64.b64encode(bytes(sig)).decode()
+    _replace(ws, index, json.dumps(envelope, sort_keys=True, separators=(",", ":")).encode())
+
+
+def test_a_tiles_export_verifies_in_ranges_as_in_one_walk(
+    ws: Workspace, pool: SignaturePool, tmp_path: Path
+) -> None:
+    out = tmp_path / "tiles"
+    export_tiles(ws.ledger, out)
+    registry = ws.ledger.registry
+    walked = _outcome(lambda: verify_tiles(out, ws.verifier, registry, parallel_from=WALK))
+    in_ranges = _outcome(
+        lambda: verify_tiles(out, ws.verifier, registry, pool=pool, parallel_from=0)
+    )
+    assert in_ranges == walked
+    assert isinstance(walked, tuple)
+    bundle = out / "tile" / "entries" / "000.p" / "31"
+    data = bytearray(bundle.read_bytes())
+    data[900] ^= 0x01
+    bundle.write_bytes(bytes(data))
+    walked = _outcome(lambda: verify_tiles(out, ws.verifier, registry, parallel_from=WALK))
+    in_ranges = _outcome(
+        lambda: verify_tiles(out, ws.verifier, registry, pool=pool, parallel_from=0)
+    )
+    assert isinstance(walked, str)
+    assert in_ranges == walked
