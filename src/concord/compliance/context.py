@@ -4,7 +4,7 @@ the period, and reference tables derived from the treaty (loaded once per evalua
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -44,6 +44,11 @@ class EvaluationContext:
     period: Period
     as_of: date
     uncertainties: UncertaintyTable
+    #: ``period.id``, computed once: every finding carries it.
+    period_id: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "period_id", self.period.id)
 
     def rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         return self.con.execute(sql, list(params)).fetchall()
@@ -88,13 +93,13 @@ class EvaluationContext:
             provisions=tuple(requirement.cites),
             party=str(party),
             subject=str(subject),
-            period=self.period.id,
+            period=self.period_id,
             status=status,
             explanation=explanation,
             measured=measured,
             threshold=threshold,
             statistic=None if statistic is None else Statistic(*statistic),
-            evidence=() if evidence is None else tuple(int(i) for i in evidence),
+            evidence=() if evidence is None else map(int, evidence),
         )
 
 

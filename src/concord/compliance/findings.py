@@ -12,7 +12,8 @@ import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cache
 from typing import Any, Literal
 
 from concord.identity.canonical import canonical_json
@@ -40,9 +41,15 @@ class Statistic:
     value: float
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+# The constructor is written out (``init=False``) so that it normalises each field as it
+# sets it: the engine makes tens of thousands of findings per evaluation.
+@dataclass(frozen=True, slots=True, kw_only=True, init=False)
 class Finding:
-    """One conclusion of the office about a requirement, for one party and subject."""
+    """One conclusion of the office about a requirement, for one party and subject.
+
+    Figures are rounded to ``DECIMALS`` places (a figure that is not finite becomes
+    ``None``) and the evidence indexes are sorted, each listed once.
+    """
 
     requirement: str
     provisions: tuple[str, ...]
@@ -51,19 +58,41 @@ class Finding:
     period: str
     status: Status
     explanation: str
-    measured: float | None = None
-    threshold: float | None = None
-    statistic: Statistic | None = None
-    evidence: tuple[int, ...] = field(default_factory=tuple)
+    measured: float | None
+    threshold: float | None
+    statistic: Statistic | None
+    evidence: tuple[int, ...]
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "evidence", tuple(sorted(set(self.evidence))))
-        object.__setattr__(self, "measured", _round(self.measured))
-        object.__setattr__(self, "threshold", _round(self.threshold))
-        if self.statistic is not None:
-            value = _round(self.statistic.value)
-            stat = None if value is None else Statistic(self.statistic.name, value)
-            object.__setattr__(self, "statistic", stat)
+    def __init__(
+        self,
+        *,
+        requirement: str,
+        provisions: tuple[str, ...],
+        party: str,
+        subject: str,
+        period: str,
+        status: Status,
+        explanation: str,
+        measured: float | None = None,
+        threshold: float | None = None,
+        statistic: Statistic | None = None,
+        evidence: Iterable[int] = (),
+    ) -> None:
+        set_ = object.__setattr__
+        set_(self, "requirement", requirement)
+        set_(self, "provisions", provisions)
+        set_(self, "party", party)
+        set_(self, "subject", subject)
+        set_(self, "period", period)
+        set_(self, "status", status)
+        set_(self, "explanation", explanation)
+        set_(self, "measured", _round(measured))
+        set_(self, "threshold", _round(threshold))
+        if statistic is not None:
+            value = _round(statistic.value)
+            statistic = None if value is None else Statistic(statistic.name, value)
+        set_(self, "statistic", statistic)
+        set_(self, "evidence", tuple(sorted(set(evidence))))
 
     @property
     def sort_key(self) -> tuple[Any, ...]:
@@ -89,6 +118,7 @@ class Finding:
         }
 
 
+@cache
 def _natural(text: str) -> tuple[Any, ...]:
     """R2 before R10: digits compare as numbers."""
     return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", text))

@@ -1,0 +1,53 @@
+"""Findings as published: figures rounded, evidence listed once in order, canonical JSON."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+from concord.compliance.findings import Finding, Statistic, findings_json
+
+
+def _finding(**changes: object) -> Finding:
+    fields: dict[str, object] = {
+        "requirement": "R7",
+        "provisions": ("P24", "P25"),
+        "party": "PA",
+        "subject": "SB-N-03",
+        "period": "2187-Q2",
+        "status": "compliant",
+        "explanation": "Within 3 standard deviations.",
+    }
+    return Finding(**{**fields, **changes})  # type: ignore[arg-type]
+
+
+def test_figures_are_rounded_and_evidence_listed_once_in_order() -> None:
+    finding = _finding(
+        measured=1234.56789049,
+        threshold=-0.0000001,
+        statistic=Statistic("z", -2.0000004),
+        evidence=[9, 3, 9, 5],
+    )
+    assert finding.measured == 1234.56789
+    assert finding.threshold == 0.0
+    assert math.copysign(1, finding.threshold) == 1  # never "-0" in the document
+    assert finding.statistic == Statistic("z", -2.0)
+    assert finding.evidence == (3, 5, 9)
+
+
+def test_figures_that_are_not_finite_are_left_out() -> None:
+    finding = _finding(
+        measured=math.nan, threshold=math.inf, statistic=Statistic("cusum", math.nan)
+    )
+    assert (finding.measured, finding.threshold, finding.statistic) == (None, None, None)
+    assert b'"measured":null' in findings_json(
+        [finding], period="2187-Q2", checkpoint_size=1, checkpoint_root="00"
+    )
+
+
+def test_a_finding_is_a_value() -> None:
+    finding = _finding(measured=1.5, evidence=(2, 1))
+    same = _finding(measured=1.5000000001, evidence=[1, 2])
+    assert finding == same
+    assert hash(finding) == hash(same)
+    assert dataclasses.replace(finding, status="violation").evidence == (1, 2)
