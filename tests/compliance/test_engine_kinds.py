@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from datetime import date
 
 import pytest
@@ -332,3 +333,21 @@ def test_a_party_that_filed_no_declaration_is_not_reconciled_as_declaring_zero()
     }
     unfiled = next(f for f in found if f.party == "PA")
     assert "filed no extraction declaration" in unfiled.explanation
+
+
+# -- the engine ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_evaluation_leaves_the_garbage_collector_as_it_found_it(enabled: bool) -> None:
+    # The engine pauses the cyclic collector while it makes findings.
+    evidence = {
+        "extraction_declarations": [_declared("EF", "SB-S-01", "seven-beta-south", "2187-Q2", 30)]
+    }
+    was = gc.isenabled()
+    (gc.enable if enabled else gc.disable)()
+    try:
+        findings(["R7"], "2187-Q2", evidence=evidence)
+        assert gc.isenabled() is enabled
+    finally:
+        (gc.enable if was else gc.disable)()

@@ -23,7 +23,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from concord.compliance.context import EvaluationContext
-from concord.compliance.findings import Finding
+from concord.compliance.findings import Finding, Status
+from concord.compliance.kinds.reconciliation_sums import subject_periods, take
 from concord.compliance.statistics import (
     MethodUncertainty,
     is_material,
@@ -33,109 +34,10 @@ from concord.compliance.statistics import (
 from concord.compliance.statistics._validate import FloatArray
 from concord.treaty.requirements import Reconciliation
 
-#: σ is combined in SQL, so the item test gets it as the declaration's own uncertainty
-#: with a zero-uncertainty method: σ² = 0 + 0 + σ_combined².
 IntArray = NDArray[np.intp]
+#: σ is combined beforehand (:mod:`.reconciliation_sums`), so the item test gets it as
+#: the declaration's own uncertainty with a zero-uncertainty method: σ² = 0 + 0 + σ².
 _COMBINED = MethodUncertainty("combined", random_rel=0.0, systematic_rel=0.0)
-_GROUP = {
-    "site": ("i.party", "i.site"),
-    "party": ("i.party", "''"),
-    "sector": ("''", "st.ancestor"),
-}
-_SECTOR_JOIN = {
-    "site": "",
-    "party": "",
-    "sector": "JOIN sector_tree st ON st.sector = i.sector AND st.is_root",
-}
-
-
-#: Prefix of the working tables shared by every reconciliation requirement of one
-#: evaluation (the engine drops them when the evaluation ends).
-WORKING_TABLES = "reconciliation_sums_"
-
-#: Per-item comparison (party, site, mineral, period) of every period up to the evaluated
-#: one, summed per site, sector, method and cited statement in one pass: built once per
-#: evaluation and shared by every reconciliation requirement, whatever it groups by. The
-#: items themselves are never stored, and statement indexes are kept for the evaluated
-#: period only (the only one whose evidence is cited). Sums are exact (``EXACT``), so
-#: findings do not depend on the order in which a parallel aggregation, or a store
-#: refreshed instead of rebuilt, adds the items.
-_SUMS = """
-    CREATE TEMP TABLE IF NOT EXISTS {name} AS
-    WITH d AS (SELECT * FROM extraction_declarations
-               WHERE list_contains($periods::VARCHAR[], period)),
-         -- A party that filed no extraction declaration for a period is not reconciled
-         -- for it: the missing report is its own violation (report_due), not a declared 0.
-         m AS (SELECT * FROM extraction_measurements em
-               WHERE list_contains($periods::VARCHAR[], em.period)
-                 AND EXISTS (SELECT 1 FROM declarations f
-                             WHERE f.declaration_type = 'extraction' AND f.party = em.party
-                               AND f.period = em.period)),
-         items AS (
-             SELECT coalesce(m.party, d.party) AS party, coalesce(m.site, d.site) AS site,
-                    coalesce(m.sector, d.sector) AS sector,
-                    coalesce(m.period, d.period) AS period, m.method,
-                    CAST(m.measured_tonnes AS {EXACT}) AS measured,
-                    CASE WHEN m.measured_tonnes IS NOT NULL
-                         THEN CAST(coalesce(d.declared_tonnes, 0) AS {EXACT}) END AS declared,
-                    CASE WHEN m.measured_tonnes IS NOT NULL
-                         THEN CAST(coalesce(d.declared_sigma_tonnes, 0) ^ 2 AS {EXACT})
-                    END AS declared_var,
-                    CAST((m.measured_tonnes * u.random_rel) ^ 2 AS {EXACT}) AS random_var,
-                    CAST(m.measured_tonnes * u.systematic_rel AS {EXACT}) AS systematic_sd,
-                    CASE WHEN coalesce(m.period, d.period) = $current
-                         THEN d.statement_index END AS d_index,
-                    CASE WHEN coalesce(m.period, d.period) = $current
-                         THEN m.statement_index END AS m_index
-             FROM d FULL JOIN m ON d.party = m.party AND d.site = m.site
-                                AND d.mineral = m.mineral AND d.period = m.period
-             LEFT JOIN methods u ON u.method = m.method)
-    SELECT party, site, sector, period, method, d_index, m_index,
-           sum(declared) AS declared, sum(measured) AS measured,
-           sum(declared_var) AS declared_var, sum(random_var) AS random_var,
-           sum(systematic_sd) AS systematic_sd, count(measured) AS measured_items
-    FROM items
-    GROUP BY ALL
-"""
-#: Items are added as decimals to 12 places, finer than the 6 that findings publish.
-EXACT = "DECIMAL(38, 12)"
-
-
-def _sums(ctx: EvaluationContext) -> str:
-    name = WORKING_TABLES + ctx.period.id.replace("-", "_")
-    ctx.con.execute(
-        _SUMS.format(name=name, EXACT=EXACT),
-        {"periods": ctx.periods_through(), "current": ctx.period.id},
-    )
-    return name
-
-
-def _query(per: str, sums: str) -> str:
-    party, subject = _GROUP[per]
-    return f"""
-    WITH g AS (
-        SELECT {party} AS party, {subject} AS subject, i.period, i.method,
-               sum(i.declared) AS declared, sum(i.measured) AS measured,
-               sum(i.declared_var) AS declared_var, sum(i.random_var) AS random_var,
-               sum(i.systematic_sd) AS systematic_sd, sum(i.measured_items) AS measured_items,
-               list(i.d_index) FILTER (WHERE i.d_index IS NOT NULL) AS d_index,
-               list(i.m_index) FILTER (WHERE i.m_index IS NOT NULL) AS m_index
-        FROM {sums} i {_SECTOR_JOIN[per]}
-        GROUP BY ALL)
-    SELECT party, subject, period,
-           CAST(sum(CAST(coalesce(declared, 0) AS DECIMAL(38, 6))) AS DOUBLE) AS declared,
-           CAST(sum(CAST(coalesce(measured, 0) AS DECIMAL(38, 6))) AS DOUBLE) AS measured,
-           -- Systematic errors add linearly within a method, then in quadrature.
-           sqrt(CAST(sum(coalesce(declared_var, 0) + coalesce(random_var, 0)
-                         + CAST(CAST(coalesce(systematic_sd, 0) AS DOUBLE) ^ 2 AS {EXACT}))
-                     AS DOUBLE)) AS sigma,
-           sum(measured_items) AS measured_items,
-           CASE WHEN period = $current
-                THEN list_sort(list_distinct(flatten(list(list_concat(coalesce(d_index, []),
-                                                                      coalesce(m_index, []))))))
-           END AS evidence
-    FROM g GROUP BY party, subject, period ORDER BY party, subject, period
-    """
 
 
 def final_cusum_levels(scores: FloatArray, starts: IntArray, k: float, h: float) -> FloatArray:
@@ -177,7 +79,7 @@ def _unfiled(ctx: EvaluationContext, requirement: Reconciliation) -> list[Findin
     subject = {"site": "em.site", "party": "''", "sector": "st.ancestor"}[per]
     join = "JOIN sector_tree st ON st.sector = em.sector AND st.is_root" if per == "sector" else ""
     rows = ctx.con.execute(
-        _UNFILED.format(subject=subject, join=join), {"current": ctx.period.id}
+        _UNFILED.format(subject=subject, join=join), {"current": ctx.period_id}
     ).fetchall()
     return [
         ctx.finding(
@@ -197,31 +99,31 @@ def evaluate(ctx: EvaluationContext, requirement: object) -> list[Finding]:
     assert isinstance(requirement, Reconciliation)
     p = requirement.params
     unfiled = _unfiled(ctx, requirement)
-    sums = _sums(ctx)
-    data = ctx.con.execute(_query(p.per, sums), {"current": ctx.period.id}).fetchnumpy()
-    party, subject, period = data["party"], data["subject"], data["period"]
-    declared, measured, sigma = (
-        np.asarray(data[c], dtype=np.float64) for c in ("declared", "measured", "sigma")
-    )
-    evidence = data["evidence"]
-    current = period == ctx.period.id
-    compared = (np.asarray(data["measured_items"]) > 0) & (sigma > 0)
+    data = subject_periods(ctx, p.per)
+    compared = (data.measured_items > 0) & (data.sigma > 0)
+    uncompared = np.flatnonzero(data.current & ~compared)
     out = unfiled + [
         ctx.finding(
             requirement,
             "insufficient_evidence",
-            f"{_label(party[i], subject[i])}'s declaration for {ctx.period} has no "
+            f"{_label(party, subject)}'s declaration for {ctx.period} has no "
             "independent measurement to compare it with.",
-            party=party[i],
-            subject=subject[i],
-            evidence=evidence[i],
+            party=party,
+            subject=subject,
+            evidence=data.evidence[i],
         )
-        for i in np.flatnonzero(current & ~compared)
+        for i, party, subject in zip(
+            uncompared.tolist(),
+            take(data.party, uncompared),
+            take(data.subject, uncompared),
+            strict=True,
+        )
     ]
     # Subjects compared in the evaluated period, with every earlier compared period.
-    keys = np.char.add(np.char.add(party.astype(str), "\x1f"), subject.astype(str))
-    wanted = np.isin(keys, keys[current & compared]) & compared
-    if not wanted.any():
+    in_current = np.zeros(len(data.subject_no) and int(data.subject_no[-1]) + 1, np.bool_)
+    in_current[data.subject_no[data.current & compared]] = True
+    rows = np.flatnonzero(compared & in_current[data.subject_no])
+    if not len(rows):
         if not out:
             out.append(
                 ctx.finding(
@@ -232,14 +134,14 @@ def evaluate(ctx: EvaluationContext, requirement: object) -> list[Finding]:
                 )
             )
         return out
-    rows = np.flatnonzero(wanted)
-    starts = np.flatnonzero(np.r_[True, keys[rows][1:] != keys[rows][:-1]])
-    scores = under_reporting_scores(declared[rows], measured[rows], sigma[rows])
+    subject_no = data.subject_no[rows]
+    starts = np.flatnonzero(np.r_[True, subject_no[1:] != subject_no[:-1]])
+    declared, measured, sigma = data.declared[rows], data.measured[rows], data.sigma[rows]
+    scores = under_reporting_scores(declared, measured, sigma)
     levels = final_cusum_levels(scores, starts, p.cusum.k, p.cusum.h)
-    firsts = period[rows][starts]
-    last = np.append(starts[1:], len(rows)) - 1
-    at = rows[last]  # the evaluated period's row of each subject
-    d, m, s = declared[at], measured[at], sigma[at]
+    last = np.append(starts[1:], len(rows)) - 1  # each subject's evaluated period
+    at = rows[last]
+    d, m, s = declared[last], measured[last], sigma[last]
     test = item_test(d, m, _COMBINED, declared_sigma=s, k=p.k_sigma)
     material = is_material(d, m, p.materiality.percent, p.materiality.absolute_floor)
     limits = np.maximum.reduce(
@@ -249,84 +151,81 @@ def evaluate(ctx: EvaluationContext, requirement: object) -> list[Finding]:
             np.full(len(at), p.materiality.absolute_floor),
         ]
     )
-    for n, i in enumerate(at):
-        out.append(
-            _finding(
-                ctx,
-                requirement,
-                party[i],
-                subject[i],
-                float(d[n]),
-                float(m[n]),
-                float(test.z[n]),
-                bool(test.flagged[n] and material[n]),
-                float(levels[n]),
-                str(firsts[n]),
-                float(limits[n]),
-                evidence[i],
-            )
-        )
+    wording = _Wording(ctx, requirement)
+    out += map(
+        wording.finding,
+        take(data.party, at),
+        take(data.subject, at),
+        d.tolist(),
+        m.tolist(),
+        test.z.tolist(),
+        (test.flagged & material).tolist(),
+        levels.tolist(),
+        take(data.period, rows[starts]),
+        limits.tolist(),
+        [data.evidence[i] for i in at.tolist()],
+    )
     return out
 
 
-def _finding(
-    ctx: EvaluationContext,
-    req: Reconciliation,
-    party: str,
-    subject: str,
-    d: float,
-    m: float,
-    z: float,
-    significant: bool,
-    level: float,
-    first: str,
-    limit: float,
-    evidence: list[int],
-) -> Finding:
-    p = req.params
-    base = (
-        f"{_label(party, subject)} declared {d:,.1f} t for {ctx.period} against {m:,.1f} t "
-        f"measured (difference {d - m:+,.1f} t, z = {z:.2f})"
-    )
-    if significant:
-        return ctx.finding(
-            req,
-            "violation",
-            f"{base}: an under-declaration beyond {p.k_sigma:g} standard deviations and "
-            f"material (over {p.materiality.percent:g} % and {p.materiality.absolute_floor:g} "
-            f"{p.materiality.unit}).",
+class _Wording:
+    """The finding of a compared subject, in the requirement's words."""
+
+    def __init__(self, ctx: EvaluationContext, req: Reconciliation) -> None:
+        p = req.params
+        self.ctx, self.req, self.period = ctx, req, ctx.period_id
+        self.h = p.cusum.h
+        self.significant = (
+            f": an under-declaration beyond {p.k_sigma:g} standard deviations and material "
+            f"(over {p.materiality.percent:g} % and {p.materiality.absolute_floor:g} "
+            f"{p.materiality.unit})."
+        )
+        self.protracted = f", above the decision interval {p.cusum.h:g}."
+        self.compliant = (
+            f": within {p.k_sigma:g} standard deviations or not material, and no "
+            "persistent under-reporting."
+        )
+
+    def finding(
+        self,
+        party: str,
+        subject: str,
+        d: float,
+        m: float,
+        z: float,
+        significant: bool,
+        level: float,
+        first: str,
+        limit: float,
+        evidence: list[int],
+    ) -> Finding:
+        base = (
+            f"{_label(party, subject)} declared {d:,.1f} t for {self.period} against "
+            f"{m:,.1f} t measured (difference {d - m:+,.1f} t, z = {z:.2f})"
+        )
+        status: Status = "violation"
+        statistic = ("z", z)
+        if significant:
+            explanation = base + self.significant
+        elif level > self.h:
+            explanation = (
+                f"{base}; protracted under-reporting: the cumulative sum over {first}–"
+                f"{self.period} is {level:.2f}{self.protracted}"
+            )
+            limit, statistic = self.h, ("cusum", level)
+        else:
+            status, explanation = "compliant", base + self.compliant
+        return self.ctx.finding(
+            self.req,
+            status,
+            explanation,
             party=party,
             subject=subject,
             measured=m,
             threshold=limit,
-            statistic=("z", z),
+            statistic=statistic,
             evidence=evidence,
         )
-    if level > p.cusum.h:
-        return ctx.finding(
-            req,
-            "violation",
-            f"{base}; protracted under-reporting: the cumulative sum over {first}–"
-            f"{ctx.period} is {level:.2f}, above the decision interval {p.cusum.h:g}.",
-            party=party,
-            subject=subject,
-            measured=m,
-            threshold=p.cusum.h,
-            statistic=("cusum", level),
-            evidence=evidence,
-        )
-    return ctx.finding(
-        req,
-        "compliant",
-        f"{base}: within {p.k_sigma:g} standard deviations or not material, and no "
-        "persistent under-reporting.",
-        party=party,
-        subject=subject,
-        measured=m,
-        threshold=limit,
-        statistic=("z", z),
-        evidence=evidence,
-    )
 
 
 def _label(party: str, subject: str) -> str:

@@ -1,0 +1,239 @@
+"""What every reconciliation requirement compares: declared against measured extraction,
+summed per subject and period, with the combined uncertainty of the measurement.
+
+Items (party, site, mineral, period) of every period up to the evaluated one are joined
+and summed per site, sector, method and cited statement in one pass over the evidence
+(:func:`shared_sums`), once per evaluation, whatever each requirement then groups by.
+A requirement groups those sums by method for its subjects (:func:`subject_periods`),
+and the combination across methods is done here in a fixed order.
+
+Sums are exact (DECIMAL to 12 places), so findings do not depend on the order in which a
+parallel aggregation, or a store refreshed instead of rebuilt, adds the items. Declared
+and measured tonnes are rounded to 6 places per method, as findings publish them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+from numpy.typing import NDArray
+
+from concord.compliance.context import EvaluationContext
+from concord.compliance.statistics._validate import BoolArray, FloatArray
+from concord.errors import ComplianceError
+
+IntArray = NDArray[np.int64]
+
+#: Prefix of the working tables shared by every reconciliation requirement of one
+#: evaluation (the engine drops them when the evaluation ends).
+WORKING_TABLES = "reconciliation_sums_"
+
+#: Places kept in the sums (finer than the 6 that findings publish).
+EXACT = "DECIMAL(38, 12)"
+
+#: The method's relative errors are constants of the method, so only the sums of the
+#: measured tonnes and of their squares are kept: Σ(M·r)² = r²·ΣM² (random errors add in
+#: quadrature over items) and Σ M·s = s·ΣM (systematic errors add linearly).
+_SUMS = """
+    CREATE TEMP TABLE IF NOT EXISTS {name} AS
+    WITH d AS (SELECT * FROM extraction_declarations WHERE period IN ({periods})),
+         -- A party that filed no extraction declaration for a period is not reconciled
+         -- for it: the missing report is its own violation (report_due), not a declared 0.
+         m AS (SELECT * FROM extraction_measurements em
+               WHERE em.period IN ({periods})
+                 AND EXISTS (SELECT 1 FROM declarations f
+                             WHERE f.declaration_type = 'extraction' AND f.party = em.party
+                               AND f.period = em.period)),
+         items AS (
+             SELECT coalesce(m.party, d.party) AS party, coalesce(m.site, d.site) AS site,
+                    coalesce(m.sector, d.sector) AS sector,
+                    coalesce(m.period, d.period) AS period, m.method,
+                    CAST(m.measured_tonnes AS {exact}) AS measured,
+                    CAST(m.measured_tonnes ^ 2 AS {exact}) AS measured_sq,
+                    -- Declared items that were not measured are left out of the
+                    -- comparison; measured items that were not declared count as 0.
+                    CASE WHEN m.measured_tonnes IS NOT NULL
+                         THEN CAST(coalesce(d.declared_tonnes, 0) AS {exact}) END AS declared,
+                    CASE WHEN m.measured_tonnes IS NOT NULL
+                         THEN CAST(coalesce(d.declared_sigma_tonnes, 0) ^ 2 AS {exact})
+                    END AS declared_var,
+                    -- Evidence is cited for the evaluated period only.
+                    CASE WHEN coalesce(m.period, d.period) = '{current}'
+                         THEN d.statement_index END AS d_index,
+                    CASE WHEN coalesce(m.period, d.period) = '{current}'
+                         THEN m.statement_index END AS m_index
+             FROM d FULL JOIN m ON d.party = m.party AND d.site = m.site
+                                AND d.mineral = m.mineral AND d.period = m.period)
+    SELECT party, site, sector, period, method, d_index, m_index,
+           sum(declared) AS declared, sum(measured) AS measured,
+           sum(declared_var) AS declared_var, sum(measured_sq) AS measured_sq,
+           count(measured) AS measured_items
+    FROM items
+    GROUP BY ALL
+"""
+
+_GROUP = {
+    "site": ("s.party", "s.site", ""),
+    "party": ("s.party", "''", ""),
+    "sector": ("''", "st.ancestor", "JOIN sector_tree st ON st.sector = s.sector AND st.is_root"),
+}
+
+#: One row per subject, period and method, in that order.
+_BY_METHOD = """
+    WITH g AS (
+        SELECT {party} AS party, {subject} AS subject, s.period, s.method,
+               coalesce(sum(s.declared), 0) AS declared,
+               coalesce(sum(s.measured), 0) AS measured,
+               coalesce(sum(s.declared_var), 0) AS declared_var,
+               coalesce(sum(s.measured_sq), 0) AS measured_sq,
+               CAST(sum(s.measured_items) AS BIGINT) AS measured_items,
+               list_concat(list(s.d_index) FILTER (WHERE s.d_index IS NOT NULL),
+                           list(s.m_index) FILTER (WHERE s.m_index IS NOT NULL)) AS evidence
+        FROM {sums} s {join}
+        GROUP BY ALL)
+    SELECT g.*, coalesce(u.random_rel, 0) AS random_rel,
+           coalesce(u.systematic_rel, 0) AS systematic_rel
+    FROM g LEFT JOIN methods u ON u.method = g.method
+    ORDER BY party, subject, period, method
+"""
+
+
+def shared_sums(ctx: EvaluationContext) -> str:
+    """The name of this evaluation's sums table, built on first use."""
+    name = WORKING_TABLES + ctx.period_id.replace("-", "_")
+    # Period ids come from the calendar (validated), never from evidence.
+    periods = ", ".join(f"'{p}'" for p in ctx.periods_through())
+    ctx.con.execute(_SUMS.format(name=name, periods=periods, current=ctx.period_id, exact=EXACT))
+    return name
+
+
+@dataclass(frozen=True, slots=True)
+class SubjectPeriods:
+    """Every (party, subject, period) of a requirement, in that order, as columns."""
+
+    party: pa.Array
+    subject: pa.Array
+    period: pa.Array
+    #: Which subject (0, 1, …) each row is of.
+    subject_no: IntArray
+    declared: FloatArray
+    measured: FloatArray
+    #: The combined standard uncertainty of declared − measured.
+    sigma: FloatArray
+    measured_items: IntArray
+    current: BoolArray
+    #: Statement indexes cited, for the evaluated period's rows (``None`` elsewhere).
+    evidence: list[list[int] | None]
+
+
+def take(column: pa.Array, rows: NDArray[np.intp]) -> list[Any]:
+    """Python values of ``column`` at ``rows``."""
+    values: list[Any] = column.take(pa.array(rows, type=pa.int64())).to_pylist()
+    return values
+
+
+def subject_periods(ctx: EvaluationContext, per: str) -> SubjectPeriods:
+    """Declared, measured and σ per subject and period, for subjects ``per`` site, party or
+    sector (sectors are their root sectors)."""
+    party, subject, join = _GROUP[per]
+    query = _BY_METHOD.format(party=party, subject=subject, join=join, sums=shared_sums(ctx))
+    rows = ctx.con.sql(query).to_arrow_table().combine_chunks()
+    first = _changes(rows, "party", "subject", "period")
+    starts = np.flatnonzero(first)
+    measured = _float(rows, "measured")
+    # σ² per method: declaration's own, random (quadrature), systematic (linear) ...
+    variance = (
+        _float(rows, "declared_var")
+        + _float(rows, "random_rel") ** 2 * _float(rows, "measured_sq")
+        + (_float(rows, "systematic_rel") * measured) ** 2
+    )
+    heads = pa.array(starts, type=pa.int64())
+    period = rows.column("period").take(heads)
+    current = pc.equal(period, ctx.period_id).to_numpy(zero_copy_only=False)
+    return SubjectPeriods(
+        party=rows.column("party").take(heads),
+        subject=rows.column("subject").take(heads),
+        period=period,
+        subject_no=np.cumsum(_changes(rows, "party", "subject")[starts]) - 1,
+        declared=_tonnes(rows, "declared", starts),
+        measured=_tonnes(rows, "measured", starts),
+        # ... and the methods' variances add (in the order of the methods' names).
+        sigma=np.sqrt(_reduce(variance, starts)),
+        measured_items=_reduce(rows.column("measured_items").to_numpy(), starts),
+        current=current,
+        evidence=_evidence(rows.column("evidence").combine_chunks(), starts, current),
+    )
+
+
+def _changes(rows: pa.Table, *columns: str) -> BoolArray:
+    """Whether each row's ``columns`` differ from the previous row's (the first row does);
+    NULL equals NULL, as in GROUP BY."""
+    changed = np.zeros(rows.num_rows, dtype=np.bool_)
+    changed[:1] = True
+    for name in columns:
+        column = rows.column(name)
+        after, before = column[1:], column[:-1]
+        differs = pc.coalesce(
+            pc.not_equal(after, before), pc.xor(pc.is_null(after), pc.is_null(before))
+        )
+        changed[1:] |= differs.to_numpy(zero_copy_only=False)
+    return changed
+
+
+def _reduce(values: NDArray[Any], starts: NDArray[np.intp]) -> NDArray[Any]:
+    """Sums of ``values`` from each start to the next, in order."""
+    return np.add.reduceat(values, starts) if len(starts) else values[:0]
+
+
+def _float(rows: pa.Table, column: str) -> FloatArray:
+    """An exact decimal column as floats (within one unit in the last place)."""
+    values: FloatArray = pc.cast(rows.column(column), pa.float64()).to_numpy()
+    return values
+
+
+def _tonnes(rows: pa.Table, column: str, starts: NDArray[np.intp]) -> FloatArray:
+    """Each method's exact sum rounded to 6 places (ties away from zero), added over the
+    methods of each (party, subject, period) exactly, as the nearest float."""
+    rounded = pc.cast(
+        pc.round(rows.column(column), 6, round_mode="half_towards_infinity"),
+        pa.decimal128(38, 6),
+    )
+    micro = _unscaled(rounded.combine_chunks())
+    # Below 2**53 (9 billion tonnes) the integer and 10**6 are exact floats and the
+    # division rounds once: the nearest float to the decimal.
+    tonnes: FloatArray = _reduce(micro, starts).astype(np.float64) / 1e6
+    return tonnes
+
+
+def _unscaled(decimals: pa.Array) -> IntArray:
+    """The integers behind a decimal128 array (which must fit in 64 bits)."""
+    if len(decimals) == 0:
+        return np.zeros(0, dtype=np.int64)
+    words: IntArray = np.frombuffer(decimals.buffers()[1], dtype="<i8")
+    words = words[2 * decimals.offset : 2 * (decimals.offset + len(decimals))]
+    low, high = words[0::2], words[1::2]
+    if not np.array_equal(high, low >> 63):
+        raise ComplianceError("extraction totals beyond 9 trillion tonnes cannot be reconciled")
+    return low
+
+
+def _evidence(
+    column: pa.Array, starts: NDArray[np.intp], current: BoolArray
+) -> list[list[int] | None]:
+    """The statement indexes of each evaluated-period row, over all of its methods."""
+    group = np.repeat(np.arange(len(starts)), np.diff(np.append(starts, len(column))))
+    rows = np.flatnonzero(current[group])
+    lists = column.take(pa.array(rows, type=pa.int64()))
+    values = pc.list_flatten(lists).to_numpy(zero_copy_only=False).tolist()
+    offsets = np.asarray(lists.offsets)
+    bounds = (offsets - offsets[0]).tolist()
+    out: list[list[int] | None] = [None] * len(starts)
+    for k, n in enumerate(group[rows].tolist()):
+        indexes = values[bounds[k] : bounds[k + 1]]
+        previous = out[n]
+        out[n] = indexes if previous is None else previous + indexes
+    return out
