@@ -10,6 +10,7 @@ from concord.compliance.findings import Finding
 from concord.compliance.testcases import build_case_store
 from concord.scenario.treaty import station_unity_text
 from concord.treaty.calendar import parse_period
+from concord.treaty.models import Treaty
 from concord.treaty.service import load_treaty_text
 from concord.treaty.testcases import CaseRequest, TreatyTestCase
 from concord.treaty.versions import treaty_at
@@ -24,6 +25,7 @@ def findings(
     as_of: date = date(2188, 3, 1),
     statements: list[dict[str, Any]] | None = None,
     evidence: dict[str, list[dict[str, Any]]] | None = None,
+    treaty: Treaty = TREATY,
 ) -> list[Finding]:
     case = TreatyTestCase.model_validate(
         {
@@ -38,7 +40,7 @@ def findings(
             "expect": {"findings": []},
         }
     )
-    version = treaty_at(TREATY, [], as_of)
+    version = treaty_at(treaty, [], as_of)
     wanted = [r for r in version.requirements() if r.id in requirements]
     request = CaseRequest(
         case=case, treaty=version, period=parse_period(period), requirements=wanted

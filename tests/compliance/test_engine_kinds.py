@@ -8,6 +8,8 @@ from datetime import date
 import pytest
 
 from concord.errors import ComplianceError
+from concord.scenario.treaty import station_unity_text
+from concord.treaty.service import load_treaty_text
 
 from .engine_cases import by_subject, findings
 
@@ -161,6 +163,41 @@ def test_the_same_evidence_in_another_order_gives_the_same_findings(requirement:
     backward = findings([requirement], "2187-Q2", as_of=as_of, evidence=evidence(tonnes[::-1]))
     assert [f.to_json() for f in forward] == [f.to_json() for f in backward]
     assert [f.measured for f in forward] == [18514.790003]
+
+
+def test_reconciliation_per_sector_adds_zones_to_their_sector() -> None:
+    # R8 made per sector. Seven-Beta's zones add up to one subject, Seven-Beta:
+    #   D = 1000 + 2900 = 3900, M = 1000 + 3000 = 4000, by weighing (random 0.1 %, in
+    #   quadrature; systematic 0.05 %, linear): σ² = (1000² + 3000²)·0.001² + (4000·0.0005)²
+    #   = 10 + 4, z = −100 / √14 = −26.7, and −100 t is material (> 2 % of 4000, > 50 t).
+    # Four-Gamma is declared but not measured.
+    text = station_unity_text().replace(
+        "      per: party\n      k_sigma: 3", "      per: sector\n      k_sigma: 3"
+    )
+    treaty = load_treaty_text(text, "station_unity.yaml")
+    evidence = {
+        "extraction_declarations": [
+            _declared("PA", "SB-N-03", "seven-beta-north", "2187-Q2", 1000),
+            _declared("EF", "SB-S-01", "seven-beta-south", "2187-Q2", 2900),
+            _declared("MI", "FG-01", "four-gamma", "2187-Q2", 500),
+        ],
+        "extraction_measurements": [
+            _measured("PA", "SB-N-03", "seven-beta-north", "2187-Q2", 1000, "weighing"),
+            _measured("EF", "SB-S-01", "seven-beta-south", "2187-Q2", 3000, "weighing"),
+        ],
+    }
+    found = findings(["R8"], "2187-Q2", as_of=date(2187, 9, 30), evidence=evidence, treaty=treaty)
+    subjects = {f.subject: f for f in found}
+    assert {s: (f.party, f.status) for s, f in subjects.items()} == {
+        "seven-beta": ("", "violation"),
+        "four-gamma": ("", "insufficient_evidence"),
+    }
+    beta = subjects["seven-beta"]
+    assert beta.measured == 4000
+    assert beta.statistic is not None
+    assert beta.statistic.value == pytest.approx(-100 / 14**0.5, abs=1e-6)
+    assert beta.evidence == (0, 1, 3, 4)
+    assert subjects["four-gamma"].evidence == (2,)
 
 
 def test_a_declaration_without_a_measurement_is_insufficient_evidence() -> None:
