@@ -46,11 +46,17 @@ RANGE = 4096
 
 Row = tuple[int, bytes, bytes | None]
 #: (statement id, type, author, issued at, payload, signatures as (key id, signature),
-#: signatures the worker verified as (public key, signature)). Bodies stay behind:
+#: signatures the worker verified as (public key, signature, payload SHA-256)). Bodies stay behind:
 #: the main process needs only identity bodies, and reads them from the payload
 #: (cheaper than unpickling a model).
 Checked = tuple[
-    str, str, str, datetime, bytes, tuple[tuple[str, bytes], ...], tuple[tuple[bytes, bytes], ...]
+    str,
+    str,
+    str,
+    datetime,
+    bytes,
+    tuple[tuple[str, bytes], ...],
+    tuple[tuple[bytes, bytes, bytes], ...],
 ]
 
 
@@ -154,7 +160,7 @@ def check_range(
             if public is not None:
                 message = message or pae(statement.envelope.payload_type, statement.payload)
                 if verify_signature(public, message, sig.sig):
-                    verified.append((public, sig.sig))
+                    verified.append((public, sig.sig, statement.payload_sha256))
         result.leaves.append(leaf)
         result.statements.append(
             (
@@ -257,12 +263,7 @@ def _accept(
     if kind in IDENTITY_TYPES:  # schema-checked by the worker already
         body = registry.types[kind].body.model_validate(orjson.loads(payload)["body"])
     statement = Statement(sid, kind, author, issued_at, body, payload, envelope, b"")
-    preverified = (
-        frozenset((public, sig, statement.payload_sha256) for public, sig in verified)
-        if verified
-        else frozenset()
-    )
-    walk.accept(index, statement, preverified)
+    walk.accept(index, statement, frozenset(verified))
     if len(verified) < len(signatures):  # let later ranges check this author's key
         for keyid, _sig in signatures:
             if keyid not in signers:
