@@ -152,10 +152,11 @@ def evaluate(ctx: EvaluationContext, requirement: object) -> list[Finding]:
         ]
     )
     wording = _Wording(ctx, requirement)
+    parties, subjects = take(data.party, at), take(data.subject, at)
     out += map(
         wording.finding,
-        take(data.party, at),
-        take(data.subject, at),
+        parties,
+        subjects,
         d.tolist(),
         m.tolist(),
         test.z.tolist(),

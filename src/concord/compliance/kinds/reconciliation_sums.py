@@ -2,10 +2,10 @@
 summed per subject and period, with the combined uncertainty of the measurement.
 
 Items (party, site, mineral, period) of every period up to the evaluated one are joined
-and summed per site, sector, method and cited statement in one pass over the evidence
-(:func:`shared_sums`), once per evaluation, whatever each requirement then groups by.
-A requirement groups those sums by method for its subjects (:func:`subject_periods`),
-and the combination across methods is done here in a fixed order.
+and summed per site and method in one pass over the evidence (:func:`shared_sums`), once
+per evaluation, and shared by the requirements per site and per party (per sector, per
+sector and method). A requirement groups those sums by method for its subjects
+(:func:`subject_periods`); the methods are then combined here, in a fixed order.
 
 Sums are exact (DECIMAL to 12 places), so findings do not depend on the order in which a
 parallel aggregation, or a store refreshed instead of rebuilt, adds the items. Declared
@@ -28,86 +28,105 @@ from concord.errors import ComplianceError
 
 IntArray = NDArray[np.int64]
 
-#: Prefix of the working tables shared by every reconciliation requirement of one
+#: Prefix of the working tables shared by the reconciliation requirements of one
 #: evaluation (the engine drops them when the evaluation ends).
 WORKING_TABLES = "reconciliation_sums_"
 
 #: Places kept in the sums (finer than the 6 that findings publish).
 EXACT = "DECIMAL(38, 12)"
 
-#: The method's relative errors are constants of the method, so only the sums of the
-#: measured tonnes and of their squares are kept: Σ(M·r)² = r²·ΣM² (random errors add in
-#: quadrature over items) and Σ M·s = s·ΣM (systematic errors add linearly).
-_SUMS = """
-    CREATE TEMP TABLE IF NOT EXISTS {name} AS
-    WITH d AS (SELECT * FROM extraction_declarations WHERE period IN ({periods})),
-         -- A party that filed no extraction declaration for a period is not reconciled
-         -- for it: the missing report is its own violation (report_due), not a declared 0.
-         m AS (SELECT * FROM extraction_measurements em
-               WHERE em.period IN ({periods})
-                 AND EXISTS (SELECT 1 FROM declarations f
-                             WHERE f.declaration_type = 'extraction' AND f.party = em.party
-                               AND f.period = em.period)),
-         items AS (
-             SELECT coalesce(m.party, d.party) AS party, coalesce(m.site, d.site) AS site,
-                    coalesce(m.sector, d.sector) AS sector,
-                    coalesce(m.period, d.period) AS period, m.method,
-                    CAST(m.measured_tonnes AS {exact}) AS measured,
-                    CAST(m.measured_tonnes ^ 2 AS {exact}) AS measured_sq,
-                    -- Declared items that were not measured are left out of the
-                    -- comparison; measured items that were not declared count as 0.
-                    CASE WHEN m.measured_tonnes IS NOT NULL
-                         THEN CAST(coalesce(d.declared_tonnes, 0) AS {exact}) END AS declared,
-                    CASE WHEN m.measured_tonnes IS NOT NULL
-                         THEN CAST(coalesce(d.declared_sigma_tonnes, 0) ^ 2 AS {exact})
-                    END AS declared_var,
-                    -- Evidence is cited for the evaluated period only.
-                    CASE WHEN coalesce(m.period, d.period) = '{current}'
-                         THEN d.statement_index END AS d_index,
-                    CASE WHEN coalesce(m.period, d.period) = '{current}'
-                         THEN m.statement_index END AS m_index
-             FROM d FULL JOIN m ON d.party = m.party AND d.site = m.site
-                                AND d.mineral = m.mineral AND d.period = m.period)
-    SELECT party, site, sector, period, method, d_index, m_index,
-           sum(declared) AS declared, sum(measured) AS measured,
-           sum(declared_var) AS declared_var, sum(measured_sq) AS measured_sq,
-           count(measured) AS measured_items
-    FROM items
-    GROUP BY ALL
+#: The items of the periods listed. A party that filed no extraction declaration for a
+#: period is not reconciled for it: the missing report is its own violation
+#: (report_due), not a declared 0. Declared items that were not measured are left out of
+#: the comparison; measured items that were not declared count as declared 0. The
+#: method's relative errors are constants of the method, so only the tonnes and their
+#: squares are kept: Σ(M·r)² = r²·ΣM² (random errors add in quadrature over items) and
+#: Σ M·s = s·ΣM (systematic errors add linearly within a method).
+_ITEMS = """
+    d AS (SELECT * FROM extraction_declarations WHERE period IN ({periods})),
+    m AS (SELECT * FROM extraction_measurements em
+          WHERE em.period IN ({periods})
+            AND EXISTS (SELECT 1 FROM declarations f
+                        WHERE f.declaration_type = 'extraction' AND f.party = em.party
+                          AND f.period = em.period)),
+    items AS (
+        SELECT coalesce(m.party, d.party) AS party, coalesce(m.site, d.site) AS site,
+               coalesce(m.sector, d.sector) AS sector, coalesce(m.period, d.period) AS period,
+               m.method,
+               CAST(m.measured_tonnes AS {exact}) AS measured,
+               CAST(m.measured_tonnes ^ 2 AS {exact}) AS measured_sq,
+               CASE WHEN m.measured_tonnes IS NOT NULL
+                    THEN CAST(coalesce(d.declared_tonnes, 0) AS {exact}) END AS declared,
+               CASE WHEN m.measured_tonnes IS NOT NULL
+                    THEN CAST(coalesce(d.declared_sigma_tonnes, 0) ^ 2 AS {exact})
+               END AS declared_var,
+               -- Evidence is cited for the evaluated period only.
+               CASE WHEN coalesce(m.period, d.period) = '{current}'
+                    THEN d.statement_index END AS d_index,
+               CASE WHEN coalesce(m.period, d.period) = '{current}'
+                    THEN m.statement_index END AS m_index
+        FROM d FULL JOIN m ON d.party = m.party AND d.site = m.site
+                           AND d.mineral = m.mineral AND d.period = m.period)
 """
 
-_GROUP = {
+_SUMS = """
+    CREATE TEMP TABLE IF NOT EXISTS {name} AS
+    WITH {items}
+    SELECT {grain}, period, method,
+           sum(declared) AS declared, sum(measured) AS measured,
+           sum(declared_var) AS declared_var, sum(measured_sq) AS measured_sq,
+           count(measured) AS measured_items,
+           list(d_index) FILTER (WHERE d_index IS NOT NULL) AS d_index,
+           list(m_index) FILTER (WHERE m_index IS NOT NULL) AS m_index
+    FROM items
+    GROUP BY {grain}, period, method
+"""
+
+#: Per requirement: the table it reads (its grain), and its (party, subject). Per site,
+#: the table's rows are already one per subject, period and method.
+_GRAIN = {"site": "party, site", "party": "party, site", "sector": "sector"}
+_SUBJECT = {
     "site": ("s.party", "s.site", ""),
     "party": ("s.party", "''", ""),
     "sector": ("''", "st.ancestor", "JOIN sector_tree st ON st.sector = s.sector AND st.is_root"),
 }
+_AS_IS = """
+    SELECT party, site AS subject, period, method, declared, measured, declared_var,
+           measured_sq, measured_items, list_concat(d_index, m_index) AS evidence
+    FROM {sums}
+"""
+_GROUPED = """
+    SELECT {party} AS party, {subject} AS subject, s.period, s.method,
+           sum(s.declared) AS declared, sum(s.measured) AS measured,
+           sum(s.declared_var) AS declared_var, sum(s.measured_sq) AS measured_sq,
+           sum(s.measured_items) AS measured_items,
+           list_concat(flatten(list(s.d_index)), flatten(list(s.m_index))) AS evidence
+    FROM {sums} s {join}
+    GROUP BY ALL
+"""
 
 #: One row per subject, period and method, in that order.
 _BY_METHOD = """
-    WITH g AS (
-        SELECT {party} AS party, {subject} AS subject, s.period, s.method,
-               coalesce(sum(s.declared), 0) AS declared,
-               coalesce(sum(s.measured), 0) AS measured,
-               coalesce(sum(s.declared_var), 0) AS declared_var,
-               coalesce(sum(s.measured_sq), 0) AS measured_sq,
-               CAST(sum(s.measured_items) AS BIGINT) AS measured_items,
-               list_concat(list(s.d_index) FILTER (WHERE s.d_index IS NOT NULL),
-                           list(s.m_index) FILTER (WHERE s.m_index IS NOT NULL)) AS evidence
-        FROM {sums} s {join}
-        GROUP BY ALL)
-    SELECT g.*, coalesce(u.random_rel, 0) AS random_rel,
+    SELECT g.party, g.subject, g.period, g.method,
+           coalesce(g.declared, 0) AS declared, coalesce(g.measured, 0) AS measured,
+           coalesce(g.declared_var, 0) AS declared_var,
+           coalesce(g.measured_sq, 0) AS measured_sq,
+           CAST(g.measured_items AS BIGINT) AS measured_items, g.evidence,
+           coalesce(u.random_rel, 0) AS random_rel,
            coalesce(u.systematic_rel, 0) AS systematic_rel
-    FROM g LEFT JOIN methods u ON u.method = g.method
-    ORDER BY party, subject, period, method
+    FROM ({rows}) g LEFT JOIN methods u ON u.method = g.method
+    ORDER BY g.party, g.subject, g.period, g.method
 """
 
 
-def shared_sums(ctx: EvaluationContext) -> str:
-    """The name of this evaluation's sums table, built on first use."""
-    name = WORKING_TABLES + ctx.period_id.replace("-", "_")
+def shared_sums(ctx: EvaluationContext, per: str) -> str:
+    """The name of this evaluation's sums table for ``per``, built on first use."""
+    grain = _GRAIN[per]
+    name = f"{WORKING_TABLES}{grain.split(', ')[-1]}_{ctx.period_id.replace('-', '_')}"
     # Period ids come from the calendar (validated), never from evidence.
     periods = ", ".join(f"'{p}'" for p in ctx.periods_through())
-    ctx.con.execute(_SUMS.format(name=name, periods=periods, current=ctx.period_id, exact=EXACT))
+    items = _ITEMS.format(periods=periods, current=ctx.period_id, exact=EXACT)
+    ctx.con.execute(_SUMS.format(name=name, items=items, grain=grain))
     return name
 
 
@@ -139,8 +158,14 @@ def take(column: pa.Array, rows: NDArray[np.intp]) -> list[Any]:
 def subject_periods(ctx: EvaluationContext, per: str) -> SubjectPeriods:
     """Declared, measured and σ per subject and period, for subjects ``per`` site, party or
     sector (sectors are their root sectors)."""
-    party, subject, join = _GROUP[per]
-    query = _BY_METHOD.format(party=party, subject=subject, join=join, sums=shared_sums(ctx))
+    party, subject, join = _SUBJECT[per]
+    sums = shared_sums(ctx, per)
+    by_method = (
+        _AS_IS.format(sums=sums)
+        if per == "site"
+        else _GROUPED.format(party=party, subject=subject, join=join, sums=sums)
+    )
+    query = _BY_METHOD.format(rows=by_method)
     rows = ctx.con.sql(query).to_arrow_table().combine_chunks()
     first = _changes(rows, "party", "subject", "period")
     starts = np.flatnonzero(first)
