@@ -153,7 +153,6 @@ class IdentityState:
         preverified: frozenset[tuple[bytes, bytes, bytes]] = frozenset(),
         defer: Callable[[bytes, bytes, bytes], None] | None = None,
     ) -> None:
-        message = pae(statement.envelope.payload_type, statement.payload)
         for sig in statement.envelope.signatures:
             key = principal.keys.get(sig.keyid)
             if key is None:
@@ -168,9 +167,12 @@ class IdentityState:
             done = bool(preverified) and (
                 (key.public_key, sig.sig, statement.payload_sha256) in preverified
             )
-            if not done and defer is not None:
+            if done:
+                return
+            message = pae(statement.envelope.payload_type, statement.payload)
+            if defer is not None:
                 defer(key.public_key, message, sig.sig)
-            elif not done and not verify_signature(key.public_key, message, sig.sig):
+            elif not verify_signature(key.public_key, message, sig.sig):
                 raise SignatureError(f"{statement.id}: signature by {sig.keyid} does not verify")
             return
         keyids = ", ".join(s.keyid for s in statement.envelope.signatures)
