@@ -35,20 +35,14 @@ WORKING_TABLES = "reconciliation_sums_"
 #: Places kept in the sums (finer than the 6 that findings publish).
 EXACT = "DECIMAL(38, 12)"
 
-#: The items of the periods listed. A party that filed no extraction declaration for a
-#: period is not reconciled for it: the missing report is its own violation
-#: (report_due), not a declared 0. Declared items that were not measured are left out of
-#: the comparison; measured items that were not declared count as declared 0. The
+#: Items (party, site, mineral, period). Declared items that were not measured are left
+#: out of the comparison; measured items that were not declared count as declared 0. The
 #: method's relative errors are constants of the method, so only the tonnes and their
 #: squares are kept: Σ(M·r)² = r²·ΣM² (random errors add in quadrature over items) and
 #: Σ M·s = s·ΣM (systematic errors add linearly within a method).
 _ITEMS = """
-    d AS (SELECT * FROM extraction_declarations WHERE period IN ({periods})),
-    m AS (SELECT * FROM extraction_measurements em
-          WHERE em.period IN ({periods})
-            AND EXISTS (SELECT 1 FROM declarations f
-                        WHERE f.declaration_type = 'extraction' AND f.party = em.party
-                          AND f.period = em.period)),
+    d AS (SELECT * FROM extraction_declarations WHERE period <= '{current}'),
+    m AS (SELECT * FROM extraction_measurements WHERE period <= '{current}'),
     items AS (
         SELECT coalesce(m.party, d.party) AS party, coalesce(m.site, d.site) AS site,
                coalesce(m.sector, d.sector) AS sector, coalesce(m.period, d.period) AS period,
@@ -69,22 +63,35 @@ _ITEMS = """
                            AND d.mineral = m.mineral AND d.period = m.period)
 """
 
+#: The sums of every period up to the evaluated one, per party, site (or sector), period
+#: and method. Period ids of one calendar sort as their periods do, so ``<= current``
+#: keeps a superset of the periods listed, which are picked out once summed. A party that
+#: filed no extraction declaration for a period is not reconciled for it: the missing
+#: report is its own violation (report_due), not a declared 0. Every declared row comes
+#: from a filed declaration (the store loads it from the filing), so dropping the
+#: (party, period) sums of parties that did not file drops exactly their measurements.
 _SUMS = """
     CREATE TEMP TABLE IF NOT EXISTS {name} AS
-    WITH {items}
-    SELECT {grain}, period, method,
-           sum(declared) AS declared, sum(measured) AS measured,
-           sum(declared_var) AS declared_var, sum(measured_sq) AS measured_sq,
-           count(measured) AS measured_items,
-           list(d_index) FILTER (WHERE d_index IS NOT NULL) AS d_index,
-           list(m_index) FILTER (WHERE m_index IS NOT NULL) AS m_index
-    FROM items
-    GROUP BY {grain}, period, method
+    WITH {items},
+    sums AS (
+        SELECT {grain}, period, method,
+               sum(declared) AS declared, sum(measured) AS measured,
+               sum(declared_var) AS declared_var, sum(measured_sq) AS measured_sq,
+               count(measured) AS measured_items,
+               list(d_index) FILTER (WHERE d_index IS NOT NULL) AS d_index,
+               list(m_index) FILTER (WHERE m_index IS NOT NULL) AS m_index
+        FROM items
+        GROUP BY {grain}, period, method)
+    SELECT * FROM sums s
+    WHERE s.period IN ({periods})
+      AND EXISTS (SELECT 1 FROM declarations f
+                  WHERE f.declaration_type = 'extraction' AND f.party = s.party
+                    AND f.period = s.period)
 """
 
 #: Per requirement: the table it reads (its grain), and its (party, subject). Per site,
 #: the table's rows are already one per subject, period and method.
-_GRAIN = {"site": "party, site", "party": "party, site", "sector": "sector"}
+_GRAIN = {"site": "party, site", "party": "party, site", "sector": "party, sector"}
 _SUBJECT = {
     "site": ("s.party", "s.site", ""),
     "party": ("s.party", "''", ""),
@@ -125,8 +132,8 @@ def shared_sums(ctx: EvaluationContext, per: str) -> str:
     name = f"{WORKING_TABLES}{grain.split(', ')[-1]}_{ctx.period_id.replace('-', '_')}"
     # Period ids come from the calendar (validated), never from evidence.
     periods = ", ".join(f"'{p}'" for p in ctx.periods_through())
-    items = _ITEMS.format(periods=periods, current=ctx.period_id, exact=EXACT)
-    ctx.con.execute(_SUMS.format(name=name, items=items, grain=grain))
+    items = _ITEMS.format(current=ctx.period_id, exact=EXACT)
+    ctx.con.execute(_SUMS.format(name=name, items=items, grain=grain, periods=periods))
     return name
 
 
