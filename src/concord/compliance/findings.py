@@ -8,7 +8,6 @@ the same log prefix always gives byte-identical findings.
 
 from __future__ import annotations
 
-import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -27,10 +26,12 @@ DECIMALS = 6
 
 
 def _round(value: float | None) -> float | None:
-    if value is None or not math.isfinite(value):
+    if value is None:
         return None
     rounded = round(float(value), DECIMALS)
-    return 0.0 if rounded == 0 else rounded
+    if rounded - rounded != 0:  # NaN or infinite: not a figure
+        return None
+    return rounded + 0.0  # −0.0 becomes 0.0
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,7 +23,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from concord.compliance.context import EvaluationContext
-from concord.compliance.findings import Finding, Status
+from concord.compliance.findings import Finding, Statistic, Status
 from concord.compliance.kinds.reconciliation_sums import subject_periods, take
 from concord.compliance.statistics import (
     MethodUncertainty,
@@ -174,8 +174,8 @@ class _Wording:
 
     def __init__(self, ctx: EvaluationContext, req: Reconciliation) -> None:
         p = req.params
-        self.ctx, self.req, self.period = ctx, req, ctx.period_id
-        self.h = p.cusum.h
+        self.requirement, self.provisions = req.id, tuple(req.cites)
+        self.period, self.h = ctx.period_id, p.cusum.h
         self.significant = (
             f": an under-declaration beyond {p.k_sigma:g} standard deviations and material "
             f"(over {p.materiality.percent:g} % and {p.materiality.absolute_floor:g} "
@@ -205,7 +205,7 @@ class _Wording:
             f"{m:,.1f} t measured (difference {d - m:+,.1f} t, z = {z:.2f})"
         )
         status: Status = "violation"
-        statistic = ("z", z)
+        statistic = Statistic("z", z)
         if significant:
             explanation = base + self.significant
         elif level > self.h:
@@ -213,15 +213,17 @@ class _Wording:
                 f"{base}; protracted under-reporting: the cumulative sum over {first}–"
                 f"{self.period} is {level:.2f}{self.protracted}"
             )
-            limit, statistic = self.h, ("cusum", level)
+            limit, statistic = self.h, Statistic("cusum", level)
         else:
             status, explanation = "compliant", base + self.compliant
-        return self.ctx.finding(
-            self.req,
-            status,
-            explanation,
+        return Finding(
+            requirement=self.requirement,
+            provisions=self.provisions,
             party=party,
             subject=subject,
+            period=self.period,
+            status=status,
+            explanation=explanation,
             measured=m,
             threshold=limit,
             statistic=statistic,
