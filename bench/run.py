@@ -89,45 +89,21 @@ def _keep(name: str, rows: list[Row]) -> list[Row]:
     return rows
 
 
-def _sections(quick: bool) -> list[tuple[str, str, list[Row]]]:
-    from bench import ledger
+def _sections(quick: bool, only: set[str]) -> list[tuple[str, str, list[Row]]]:
+    """Run the benchmarks named in ``only`` (all when empty); keep their raw rows."""
+    from bench import claims, compliance, ledger
 
     n_append, log_size = (6_000, 20_000) if quick else (40_000, 1_000_000)
-    sections = [
-        (
-            "Ledger",
-            "Durable appends of signed statements (each an office statement registering a "
-            "principal: schema, signature and role checked, projection written, checkpoint "
-            "signed per batch). The ceiling is this machine's Ed25519 verification rate on "
-            "one core, measured in the same run.",
-            _keep("ledger", ledger.run(n_append=n_append, log_size=log_size)),
-        )
-    ]
-    try:
-        from bench import claims
-    except ImportError:
-        claims = None  # type: ignore[assignment]
-    if claims is not None:
-        sections.append(
-            (
-                "Claims",
-                "Conflict detection and one-claim checks.",
-                _keep("claims", _rows(claims.run())),
-            )
-        )
-    try:
-        from bench import compliance
-    except ImportError:
-        compliance = None  # type: ignore[assignment]
-    if compliance is not None:
-        rows = compliance.run(rows=1_000_000 if quick else 10_000_000)
-        sections.append(
-            (
-                "Compliance",
-                "The 17 requirements over evidence rows.",
-                _keep("compliance", _rows(rows)),
-            )
-        )
+    runs = {
+        "ledger": lambda: ledger.run(n_append=n_append, log_size=log_size),
+        "claims": lambda: _rows(claims.run()),
+        "compliance": lambda: _rows(compliance.run(rows=1_000_000 if quick else 10_000_000)),
+    }
+    sections = []
+    for name, run in runs.items():
+        if not only or name in only:
+            title, intro = TITLES[name]
+            sections.append((title, intro, _keep(name, run())))
     return sections
 
 
@@ -190,14 +166,14 @@ Targets, and where they stand in this run:
 """
 
 
-def rebuild_from_raw() -> None:
-    """Write the page again from the raw figures of the last run (no measuring)."""
+def rebuild_from_raw(when: str = "(page rebuilt from bench/out/*.json)") -> None:
+    """Write the page again from the raw figures of the last runs (no measuring)."""
     sections = []
     for name, (title, intro) in TITLES.items():
         path = RAW / f"{name}.json"
         if path.exists():
             sections.append((title, intro, _rows(json.loads(path.read_text()))))
-    _write(sections, "(page rebuilt from bench/out/*.json)", quick=False)
+    _write(sections, when, quick=False)
 
 
 def _write(sections: list[tuple[str, str, list[Row]]], when: str, *, quick: bool) -> None:
@@ -217,13 +193,27 @@ def _write(sections: list[tuple[str, str, list[Row]]], when: str, *, quick: bool
 
 
 def main() -> None:
+    """``--quick``: small sizes; ``--only ledger,claims``: run those sections only, then
+    write the page from every section's latest raw rows; ``--from-raw``: no measuring."""
     if "--from-raw" in sys.argv:
         rebuild_from_raw()
         return
     quick = "--quick" in sys.argv
+    only: set[str] = set()
+    if "--only" in sys.argv:
+        only = set(sys.argv[sys.argv.index("--only") + 1].split(","))
+        unknown = only - set(TITLES)
+        if unknown:
+            raise SystemExit(f"--only: unknown section(s) {', '.join(sorted(unknown))}")
     started = dt.datetime.now(dt.UTC).replace(microsecond=0)
-    sections = _sections(quick)
-    _write(sections, started.isoformat(), quick=quick)
+    sections = _sections(quick, only)
+    if only:
+        rebuild_from_raw(
+            f"{started.isoformat()} (sections {', '.join(sorted(only))}; the "
+            "others from their latest raw rows)"
+        )
+    else:
+        _write(sections, started.isoformat(), quick=quick)
 
 
 if __name__ == "__main__":
