@@ -2,7 +2,8 @@
 
 Each module exposes ``evaluate(ctx, requirement) -> list[Finding]``. Python loops over
 parties and subjects (never over evidence rows); the statistics are applied to arrays
-returned by one query.
+returned by one query. ``reconciliation_sums`` is not a kind: it holds what the
+reconciliation requirements of one evaluation share.
 """
 
 from __future__ import annotations

@@ -2,10 +2,11 @@
 summed per subject and period, with the combined uncertainty of the measurement.
 
 Items (party, site, mineral, period) of every period up to the evaluated one are joined
-and summed per site and method in one pass over the evidence (:func:`shared_sums`), once
-per evaluation, and shared by the requirements per site and per party (per sector, per
-sector and method). A requirement groups those sums by method for its subjects
-(:func:`subject_periods`); the methods are then combined here, in a fixed order.
+and summed per party, site, period and method in one pass over the evidence
+(:func:`shared_sums`), once per evaluation, for every requirement per site or per party
+(requirements per sector share sums per party and sector). A requirement groups those
+sums by method for its subjects (:func:`subject_periods`); the methods are then combined
+here, in a fixed order.
 
 Sums are exact (DECIMAL to 12 places), so findings do not depend on the order in which a
 parallel aggregation, or a store refreshed instead of rebuilt, adds the items. Declared
@@ -222,7 +223,7 @@ def _reduce(values: NDArray[Any], starts: NDArray[np.intp]) -> NDArray[Any]:
 
 
 def _float(rows: pa.Table, column: str) -> FloatArray:
-    """An exact decimal column as floats (within one unit in the last place)."""
+    """An exact decimal column as floats (not always the nearest, always the same)."""
     values: FloatArray = pc.cast(rows.column(column), pa.float64()).to_numpy()
     return values
 
