@@ -170,7 +170,8 @@ def test_reconciliation_per_sector_adds_zones_to_their_sector() -> None:
     #   D = 1000 + 2900 = 3900, M = 1000 + 3000 = 4000, by weighing (random 0.1 %, in
     #   quadrature; systematic 0.05 %, linear): σ² = (1000² + 3000²)·0.001² + (4000·0.0005)²
     #   = 10 + 4, z = −100 / √14 = −26.7, and −100 t is material (> 2 % of 4000, > 50 t).
-    # Four-Gamma is declared but not measured.
+    # Four-Gamma is declared but not measured; TR, measured in a zone of Seven-Beta, filed
+    # nothing and is not reconciled.
     text = station_unity_text().replace(
         "      per: party\n      k_sigma: 3", "      per: sector\n      k_sigma: 3"
     )
@@ -184,20 +185,24 @@ def test_reconciliation_per_sector_adds_zones_to_their_sector() -> None:
         "extraction_measurements": [
             _measured("PA", "SB-N-03", "seven-beta-north", "2187-Q2", 1000, "weighing"),
             _measured("EF", "SB-S-01", "seven-beta-south", "2187-Q2", 3000, "weighing"),
+            _measured("TR", "SB-C-01", "seven-beta-common", "2187-Q2", 400, "weighing"),
         ],
     }
     found = findings(["R8"], "2187-Q2", as_of=date(2187, 9, 30), evidence=evidence, treaty=treaty)
-    subjects = {f.subject: f for f in found}
-    assert {s: (f.party, f.status) for s, f in subjects.items()} == {
-        "seven-beta": ("", "violation"),
-        "four-gamma": ("", "insufficient_evidence"),
+    subjects = {(f.party, f.subject): f for f in found}
+    assert {key: f.status for key, f in subjects.items()} == {
+        ("", "seven-beta"): "violation",
+        ("", "four-gamma"): "insufficient_evidence",
+        ("TR", "seven-beta"): "insufficient_evidence",
     }
-    beta = subjects["seven-beta"]
+    assert "filed no extraction declaration" in subjects["TR", "seven-beta"].explanation
+    assert subjects["TR", "seven-beta"].evidence == (5,)
+    beta = subjects["", "seven-beta"]
     assert beta.measured == 4000
     assert beta.statistic is not None
     assert beta.statistic.value == pytest.approx(-100 / 14**0.5, abs=1e-6)
     assert beta.evidence == (0, 1, 3, 4)
-    assert subjects["four-gamma"].evidence == (2,)
+    assert subjects["", "four-gamma"].evidence == (2,)
 
 
 def test_a_declaration_without_a_measurement_is_insufficient_evidence() -> None:

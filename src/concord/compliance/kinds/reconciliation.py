@@ -24,7 +24,7 @@ from numpy.typing import NDArray
 
 from concord.compliance.context import EvaluationContext
 from concord.compliance.findings import Finding, Statistic, Status
-from concord.compliance.kinds.reconciliation_sums import subject_periods, take
+from concord.compliance.kinds.reconciliation_sums import subject_periods, take, unfiled
 from concord.compliance.statistics import (
     MethodUncertainty,
     is_material,
@@ -62,25 +62,8 @@ def final_cusum_levels(scores: FloatArray, starts: IntArray, k: float, h: float)
     return final
 
 
-_UNFILED = """
-    SELECT DISTINCT em.party, {subject} AS subject,
-           list(DISTINCT em.statement_index) OVER (PARTITION BY em.party, {subject}) AS evidence
-    FROM extraction_measurements em {join}
-    WHERE em.period = $current AND NOT EXISTS (
-        SELECT 1 FROM declarations f WHERE f.declaration_type = 'extraction'
-          AND f.party = em.party AND f.period = em.period)
-    ORDER BY em.party, subject
-"""
-
-
 def _unfiled(ctx: EvaluationContext, requirement: Reconciliation) -> list[Finding]:
     """Measured extraction of parties that filed no declaration: not reconciled."""
-    per = requirement.params.per
-    subject = {"site": "em.site", "party": "''", "sector": "st.ancestor"}[per]
-    join = "JOIN sector_tree st ON st.sector = em.sector AND st.is_root" if per == "sector" else ""
-    rows = ctx.con.execute(
-        _UNFILED.format(subject=subject, join=join), {"current": ctx.period_id}
-    ).fetchall()
     return [
         ctx.finding(
             requirement,
@@ -91,18 +74,17 @@ def _unfiled(ctx: EvaluationContext, requirement: Reconciliation) -> list[Findin
             subject=subject_,
             evidence=evidence,
         )
-        for party, subject_, evidence in rows
+        for party, subject_, evidence in unfiled(ctx, requirement.params.per)
     ]
 
 
 def evaluate(ctx: EvaluationContext, requirement: object) -> list[Finding]:
     assert isinstance(requirement, Reconciliation)
     p = requirement.params
-    unfiled = _unfiled(ctx, requirement)
     data = subject_periods(ctx, p.per)
     compared = (data.measured_items > 0) & (data.sigma > 0)
     uncompared = np.flatnonzero(data.current & ~compared)
-    out = unfiled + [
+    out = _unfiled(ctx, requirement) + [
         ctx.finding(
             requirement,
             "insufficient_evidence",

@@ -69,8 +69,8 @@ _ITEMS = """
 #: keeps a superset of the periods listed, which are picked out once summed. A party that
 #: filed no extraction declaration for a period is not reconciled for it: the missing
 #: report is its own violation (report_due), not a declared 0. Every declared row comes
-#: from a filed declaration (the store loads it from the filing), so dropping the
-#: (party, period) sums of parties that did not file drops exactly their measurements.
+#: from a filed declaration (the store loads it from the filing), so the sums of a
+#: (party, period) that was not ``filed`` hold exactly that party's measurements.
 _SUMS = """
     CREATE TEMP TABLE IF NOT EXISTS {name} AS
     WITH {items},
@@ -83,11 +83,11 @@ _SUMS = """
                list(m_index) FILTER (WHERE m_index IS NOT NULL) AS m_index
         FROM items
         GROUP BY {grain}, period, method)
-    SELECT * FROM sums s
+    SELECT *, EXISTS (SELECT 1 FROM declarations f
+                      WHERE f.declaration_type = 'extraction' AND f.party = s.party
+                        AND f.period = s.period) AS filed
+    FROM sums s
     WHERE s.period IN ({periods})
-      AND EXISTS (SELECT 1 FROM declarations f
-                  WHERE f.declaration_type = 'extraction' AND f.party = s.party
-                    AND f.period = s.period)
 """
 
 #: Per requirement: the table it reads (its grain), and its (party, subject). Per site,
@@ -102,6 +102,7 @@ _AS_IS = """
     SELECT party, site AS subject, period, method, declared, measured, declared_var,
            measured_sq, measured_items, list_concat(d_index, m_index) AS evidence
     FROM {sums}
+    WHERE filed
 """
 _GROUPED = """
     SELECT {party} AS party, {subject} AS subject, s.period, s.method,
@@ -110,6 +111,7 @@ _GROUPED = """
            sum(s.measured_items) AS measured_items,
            list_concat(flatten(list(s.d_index)), flatten(list(s.m_index))) AS evidence
     FROM {sums} s {join}
+    WHERE s.filed
     GROUP BY ALL
 """
 
@@ -127,6 +129,18 @@ _BY_METHOD = """
 """
 
 
+#: Measured extraction of parties that filed no declaration for the evaluated period,
+#: per party and subject.
+_UNFILED = """
+    SELECT s.party, {subject} AS subject, flatten(list(s.m_index)) AS evidence
+    FROM {sums} s {join}
+    WHERE NOT s.filed AND s.period = '{current}'
+    GROUP BY ALL
+    ORDER BY ALL
+"""
+_UNFILED_SUBJECT = {"site": "s.site", "party": "''", "sector": "st.ancestor"}
+
+
 def shared_sums(ctx: EvaluationContext, per: str) -> str:
     """The name of this evaluation's sums table for ``per``, built on first use."""
     grain = _GRAIN[per]
@@ -136,6 +150,19 @@ def shared_sums(ctx: EvaluationContext, per: str) -> str:
     items = _ITEMS.format(current=ctx.period_id, exact=EXACT)
     ctx.con.execute(_SUMS.format(name=name, items=items, grain=grain, periods=periods))
     return name
+
+
+def unfiled(ctx: EvaluationContext, per: str) -> list[tuple[str, str, list[int]]]:
+    """(party, subject, statement indexes) measured in the evaluated period for parties
+    that filed no extraction declaration for it."""
+    query = _UNFILED.format(
+        subject=_UNFILED_SUBJECT[per],
+        join=_SUBJECT[per][2],
+        sums=shared_sums(ctx, per),
+        current=ctx.period_id,
+    )
+    rows: list[tuple[str, str, list[int]]] = ctx.con.execute(query).fetchall()
+    return rows
 
 
 @dataclass(frozen=True, slots=True)
