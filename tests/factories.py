@@ -65,6 +65,30 @@ def registration(ws: Workspace, n: int, *, prefix: str = "p") -> Envelope:
     )
 
 
+def tamper_log(ws: Workspace, statement: str, **params: object) -> None:
+    """Run SQL against the workspace's database behind the ledger's back."""
+    from sqlalchemy import text
+
+    with ws.engine.begin() as conn:
+        conn.execute(text(statement), params)
+
+
+def stored_entry(ws: Workspace, index: int) -> bytes:
+    """The stored bytes of entry ``index``."""
+    from sqlalchemy import text
+
+    with ws.engine.connect() as conn:
+        value = conn.execute(text("SELECT entry FROM ledger_entry WHERE idx = :i"), {"i": index})
+        return bytes(value.scalar_one())
+
+
+def sample_log(ws: Workspace) -> Workspace:
+    """Fill a fresh workspace with 31 entries in three batches (four checkpoints)."""
+    for start in (0, 10, 30):
+        ws.ledger.submit_many([registration(ws, start + i) for i in range(10)])
+    return ws
+
+
 def raw_envelope(key: SigningKey, payload: dict[str, Any]) -> Envelope:
     """Sign an arbitrary payload object (canonicalised) without schema checks."""
     from concord.identity.canonical import canonical_json

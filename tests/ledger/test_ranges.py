@@ -9,7 +9,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
 
 from concord.errors import VerificationError
 from concord.identity.keys import SigningKey
@@ -22,7 +21,15 @@ from concord.ledger.merkle import leaf_hash
 from concord.ledger.notes import Checkpoint, NoteSigner
 from concord.ledger.verify import VerifyReport
 from concord.workspace import Workspace, key_spec, sign_statement
-from factories import T0, make_workspace, register, registration
+from factories import (
+    T0,
+    make_workspace,
+    register,
+    registration,
+    sample_log,
+    stored_entry,
+    tamper_log,
+)
 
 WALK = 10**9  # a threshold no test log reaches: walked in this process
 
@@ -41,27 +48,14 @@ def small_ranges(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def ws(tmp_path: Path, database_url: str) -> Iterator[Workspace]:
-    workspace = make_workspace(tmp_path, database_url)
-    for start in (0, 10, 30):
-        workspace.ledger.submit_many([registration(workspace, start + i) for i in range(10)])
+    workspace = sample_log(make_workspace(tmp_path, database_url))
     yield workspace
     workspace.close()
 
 
-def _sql(ws: Workspace, statement: str, **params: object) -> None:
-    with ws.engine.begin() as conn:
-        conn.execute(text(statement), params)
-
-
-def _entry(ws: Workspace, index: int) -> bytes:
-    with ws.engine.connect() as conn:
-        value = conn.execute(text("SELECT entry FROM ledger_entry WHERE idx = :i"), {"i": index})
-        return bytes(value.scalar_one())
-
-
 def _replace(ws: Workspace, index: int, entry: bytes) -> None:
-    _sql(ws, "UPDATE ledger_entry SET entry = :e WHERE idx = :i", e=entry, i=index)
-    _sql(
+    tamper_log(ws, "UPDATE ledger_entry SET entry = :e WHERE idx = :i", e=entry, i=index)
+    tamper_log(
         ws,
         "UPDATE ledger_node SET hash = :h WHERE level = 0 AND idx = :i",
         h=leaf_hash(entry),
@@ -70,13 +64,13 @@ def _replace(ws: Workspace, index: int, entry: bytes) -> None:
 
 
 def _flip_byte(ws: Workspace) -> None:
-    entry = bytearray(_entry(ws, 17))
+    entry = bytearray(stored_entry(ws, 17))
     entry[40] ^= 0x01
-    _sql(ws, "UPDATE ledger_entry SET entry = :e WHERE idx = 17", e=bytes(entry))
+    tamper_log(ws, "UPDATE ledger_entry SET entry = :e WHERE idx = 17", e=bytes(entry))
 
 
 def _forge_signature(ws: Workspace) -> None:
-    envelope = json.loads(_entry(ws, 21))
+    envelope = json.loads(stored_entry(ws, 21))
     sig = bytearray(base64.b64decode(envelope["signatures"][0]["sig"]))
     sig[10] ^= 0x01
     envelope["signatures"][0]["sig"] = base64.b64encode(bytes(sig)).decode()
@@ -84,18 +78,18 @@ def _forge_signature(ws: Workspace) -> None:
 
 
 def _swap(ws: Workspace) -> None:
-    a, b = _entry(ws, 3), _entry(ws, 4)
-    _sql(ws, "UPDATE ledger_entry SET entry = :e WHERE idx = 3", e=b)
-    _sql(ws, "UPDATE ledger_entry SET entry = :e WHERE idx = 4", e=a)
+    a, b = stored_entry(ws, 3), stored_entry(ws, 4)
+    tamper_log(ws, "UPDATE ledger_entry SET entry = :e WHERE idx = 3", e=b)
+    tamper_log(ws, "UPDATE ledger_entry SET entry = :e WHERE idx = 4", e=a)
 
 
 def _other_checkpoint_key(ws: Workspace) -> None:
     size, root = ws.ledger.size(), ws.ledger.root(ws.ledger.size())
-    _sql(ws, "DELETE FROM ledger_checkpoint")
+    tamper_log(ws, "DELETE FROM ledger_checkpoint")
     note = NoteSigner.generate(ws.ledger.origin).sign(
         Checkpoint(ws.ledger.origin, size, root).text()
     )
-    _sql(
+    tamper_log(
         ws,
         "INSERT INTO ledger_checkpoint (size, root, note) VALUES (:s, :r, :n)",
         s=size,
@@ -109,17 +103,21 @@ TAMPERING: dict[str, Callable[[Workspace], None]] = {
     "flipped byte": _flip_byte,
     "forged signature": _forge_signature,
     "swapped entries": _swap,
-    "deleted entry": lambda ws: _sql(ws, "DELETE FROM ledger_entry WHERE idx = 12"),
-    "deleted last entry of a range": lambda ws: _sql(ws, "DELETE FROM ledger_entry WHERE idx = 15"),
-    "deleted tail": lambda ws: _sql(ws, "DELETE FROM ledger_entry WHERE idx >= 25"),
+    "deleted entry": lambda ws: tamper_log(ws, "DELETE FROM ledger_entry WHERE idx = 12"),
+    "deleted last entry of a range": lambda ws: tamper_log(
+        ws, "DELETE FROM ledger_entry WHERE idx = 15"
+    ),
+    "deleted tail": lambda ws: tamper_log(ws, "DELETE FROM ledger_entry WHERE idx >= 25"),
     "non-canonical entry": lambda ws: _replace(
-        ws, 9, _entry(ws, 9).replace(b'"payloadType"', b'"payloadType" ')
+        ws, 9, stored_entry(ws, 9).replace(b'"payloadType"', b'"payloadType" ')
     ),
     "forged entry": lambda ws: _replace(ws, 5, registration(ws, 500).canonical_bytes()),
-    "altered tree node": lambda ws: _sql(
+    "altered tree node": lambda ws: tamper_log(
         ws, "UPDATE ledger_node SET hash = :h WHERE level = 2 AND idx = 1", h=b"\0" * 32
     ),
-    "deleted leaf hash": lambda ws: _sql(ws, "DELETE FROM ledger_node WHERE level = 0 AND idx = 7"),
+    "deleted leaf hash": lambda ws: tamper_log(
+        ws, "DELETE FROM ledger_node WHERE level = 0 AND idx = 7"
+    ),
     "another checkpoint key": _other_checkpoint_key,
 }
 
@@ -185,7 +183,7 @@ def test_keys_first_used_inside_a_range_are_checked_and_handed_on(
 
 
 def _forge_signature_at(ws: Workspace, index: int) -> None:
-    envelope = json.loads(_entry(ws, index))
+    envelope = json.loads(stored_entry(ws, index))
     sig = bytearray(base64.b64decode(envelope["signatures"][0]["sig"]))
     sig[3] ^= 0x01
     envelope["signatures"][0]["sig"] = base64.b64encode(bytes(sig)).decode()

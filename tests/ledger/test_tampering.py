@@ -13,27 +13,14 @@ from concord.ledger.audit import rebuild, verify_database
 from concord.ledger.export import export_tiles, verify_tiles
 from concord.ledger.notes import Checkpoint
 from concord.workspace import Workspace
-from factories import make_workspace, registration
+from factories import make_workspace, registration, sample_log, stored_entry, tamper_log
 
 
 @pytest.fixture
 def ws(tmp_path: Path, database_url: str) -> Iterator[Workspace]:
-    workspace = make_workspace(tmp_path, database_url)
-    for start in (0, 10, 30):
-        workspace.ledger.submit_many([registration(workspace, start + i) for i in range(10)])
+    workspace = sample_log(make_workspace(tmp_path, database_url))
     yield workspace
     workspace.close()
-
-
-def _sql(ws: Workspace, statement: str, **params: object) -> None:
-    with ws.engine.begin() as conn:
-        conn.execute(text(statement), params)
-
-
-def _entry(ws: Workspace, index: int) -> bytes:
-    with ws.engine.connect() as conn:
-        value = conn.execute(text("SELECT entry FROM ledger_entry WHERE idx = :i"), {"i": index})
-        return bytes(value.scalar_one())
 
 
 def test_an_untouched_log_verifies(ws: Workspace) -> None:
@@ -42,9 +29,9 @@ def test_an_untouched_log_verifies(ws: Workspace) -> None:
 
 
 def test_a_flipped_byte_in_a_stored_entry_is_caught(ws: Workspace) -> None:
-    entry = bytearray(_entry(ws, 17))
+    entry = bytearray(stored_entry(ws, 17))
     entry[40] ^= 0x01
-    _sql(ws, "UPDATE ledger_entry SET entry = :e WHERE idx = 17", e=bytes(entry))
+    tamper_log(ws, "UPDATE ledger_entry SET entry = :e WHERE idx = 17", e=bytes(entry))
     with pytest.raises(VerificationError, match=r"^entry 17: its bytes do not hash"):
         verify_database(ws.ledger, ws.verifier)
 
@@ -52,9 +39,11 @@ def test_a_flipped_byte_in_a_stored_entry_is_caught(ws: Workspace) -> None:
 def test_a_non_canonical_entry_is_caught_even_with_a_rehashed_leaf(ws: Workspace) -> None:
     from concord.ledger.merkle import leaf_hash
 
-    entry = _entry(ws, 5).replace(b'"payloadType"', b'"payloadType" ')
-    _sql(ws, "UPDATE ledger_entry SET entry = :e WHERE idx = 5", e=entry)
-    _sql(ws, "UPDATE ledger_node SET hash = :h WHERE level = 0 AND idx = 5", h=leaf_hash(entry))
+    entry = stored_entry(ws, 5).replace(b'"payloadType"', b'"payloadType" ')
+    tamper_log(ws, "UPDATE ledger_entry SET entry = :e WHERE idx = 5", e=entry)
+    tamper_log(
+        ws, "UPDATE ledger_node SET hash = :h WHERE level = 0 AND idx = 5", h=leaf_hash(entry)
+    )
     with pytest.raises(VerificationError, match="entry 5: the entry is not a canonical envelope"):
         verify_database(ws.ledger, ws.verifier)
 
@@ -64,14 +53,16 @@ def test_a_forged_entry_with_rehashed_leaf_is_caught_by_the_signed_root(ws: Work
 
     # A validly signed statement (the forger holds the office key) put in place of entry 5.
     entry = registration(ws, 500).canonical_bytes()
-    _sql(ws, "UPDATE ledger_entry SET entry = :e WHERE idx = 5", e=entry)
-    _sql(ws, "UPDATE ledger_node SET hash = :h WHERE level = 0 AND idx = 5", h=leaf_hash(entry))
+    tamper_log(ws, "UPDATE ledger_entry SET entry = :e WHERE idx = 5", e=entry)
+    tamper_log(
+        ws, "UPDATE ledger_node SET hash = :h WHERE level = 0 AND idx = 5", h=leaf_hash(entry)
+    )
     with pytest.raises(VerificationError, match="checkpoint of size 11: its root does not match"):
         verify_database(ws.ledger, ws.verifier)
 
 
 def test_a_deleted_entry_is_caught(ws: Workspace) -> None:
-    _sql(ws, "DELETE FROM ledger_entry WHERE idx = 12")
+    tamper_log(ws, "DELETE FROM ledger_entry WHERE idx = 12")
     with pytest.raises(
         VerificationError, match=r"^entry 12: missing \(the next stored entry is 13\)"
     ):
@@ -79,22 +70,22 @@ def test_a_deleted_entry_is_caught(ws: Workspace) -> None:
 
 
 def test_two_swapped_entries_are_caught(ws: Workspace) -> None:
-    a, b = _entry(ws, 3), _entry(ws, 4)
-    _sql(ws, "UPDATE ledger_entry SET entry = :e WHERE idx = 3", e=b)
-    _sql(ws, "UPDATE ledger_entry SET entry = :e WHERE idx = 4", e=a)
+    a, b = stored_entry(ws, 3), stored_entry(ws, 4)
+    tamper_log(ws, "UPDATE ledger_entry SET entry = :e WHERE idx = 3", e=b)
+    tamper_log(ws, "UPDATE ledger_entry SET entry = :e WHERE idx = 4", e=a)
     with pytest.raises(VerificationError, match=r"^entry 3: its bytes do not hash"):
         verify_database(ws.ledger, ws.verifier)
 
 
 def test_an_altered_stored_tree_hash_is_caught(ws: Workspace) -> None:
-    _sql(ws, "UPDATE ledger_node SET hash = :h WHERE level = 2 AND idx = 1", h=b"\x00" * 32)
+    tamper_log(ws, "UPDATE ledger_node SET hash = :h WHERE level = 2 AND idx = 1", h=b"\x00" * 32)
     with pytest.raises(VerificationError, match=r"stored tree node \(2, 1\) does not match"):
         verify_database(ws.ledger, ws.verifier)
 
 
 @pytest.mark.parametrize(("level", "idx"), [(0, 7), (1, 3), (2, 1), (4, 0)])
 def test_a_deleted_stored_tree_hash_is_caught(ws: Workspace, level: int, idx: int) -> None:
-    _sql(ws, "DELETE FROM ledger_node WHERE level = :l AND idx = :i", l=level, i=idx)
+    tamper_log(ws, "DELETE FROM ledger_node WHERE level = :l AND idx = :i", l=level, i=idx)
     with pytest.raises(
         VerificationError, match=rf"^tree node \({level}, {idx}\) is missing from storage"
     ):
@@ -115,9 +106,9 @@ def test_checkpoints_signed_with_a_key_other_than_the_genesis_key_are_caught(
     other = NoteSigner.generate(ws.ledger.origin)
     size = ws.ledger.size()
     root = ws.ledger.root(size)
-    _sql(ws, "DELETE FROM ledger_checkpoint")
+    tamper_log(ws, "DELETE FROM ledger_checkpoint")
     note = other.sign(Checkpoint(ws.ledger.origin, size, root).text())
-    _sql(
+    tamper_log(
         ws,
         "INSERT INTO ledger_checkpoint (size, root, note) VALUES (:s, :r, :n)",
         s=size,
@@ -129,7 +120,7 @@ def test_checkpoints_signed_with_a_key_other_than_the_genesis_key_are_caught(
 
 
 def test_deleting_the_tail_without_resigning_is_caught(ws: Workspace) -> None:
-    _sql(ws, "DELETE FROM ledger_entry WHERE idx >= 25")
+    tamper_log(ws, "DELETE FROM ledger_entry WHERE idx >= 25")
     with pytest.raises(
         VerificationError, match="signed a checkpoint of size 31 but the log has only 25"
     ):
@@ -139,12 +130,14 @@ def test_deleting_the_tail_without_resigning_is_caught(ws: Workspace) -> None:
 def test_truncating_and_resigning_is_caught_against_a_trusted_checkpoint(ws: Workspace) -> None:
     trusted = ws.ledger.latest_checkpoint()
     # Someone holding the office's checkpoint key truncates the log and signs the shorter tree.
-    _sql(ws, "DELETE FROM ledger_entry WHERE idx >= 16")
-    _sql(ws, "DELETE FROM ledger_node WHERE (idx + 1) * (1 << level) > 16")
-    _sql(ws, "DELETE FROM ledger_checkpoint WHERE size > 16")
+    tamper_log(ws, "DELETE FROM ledger_entry WHERE idx >= 16")
+    tamper_log(ws, "DELETE FROM ledger_node WHERE (idx + 1) * (1 << level) > 16")
+    tamper_log(ws, "DELETE FROM ledger_checkpoint WHERE size > 16")
     root = ws.ledger.root(16)
     note = ws.ledger.signer.sign(Checkpoint(ws.ledger.origin, 16, root).text())
-    _sql(ws, "INSERT INTO ledger_checkpoint (size, root, note) VALUES (16, :r, :n)", r=root, n=note)
+    tamper_log(
+        ws, "INSERT INTO ledger_checkpoint (size, root, note) VALUES (16, :r, :n)", r=root, n=note
+    )
     assert verify_database(ws.ledger, ws.verifier).size == 16  # consistent on its own...
     with pytest.raises(
         VerificationError, match="trusted checkpoint has size 31 but the log has only 16"
@@ -156,14 +149,14 @@ def test_rewriting_history_is_caught_against_a_trusted_checkpoint(ws: Workspace)
     trusted = ws.ledger.latest_checkpoint()
     with ws.engine.begin() as conn:
         conn.execute(text("DELETE FROM ledger_checkpoint"))
-    entry = _entry(ws, 7).replace(b'"payloadType"', b'"payloadType" ')
-    _sql(ws, "UPDATE ledger_entry SET entry = :e WHERE idx = 7", e=entry)
+    entry = stored_entry(ws, 7).replace(b'"payloadType"', b'"payloadType" ')
+    tamper_log(ws, "UPDATE ledger_entry SET entry = :e WHERE idx = 7", e=entry)
     with pytest.raises(VerificationError):
         verify_database(ws.ledger, ws.verifier, trusted_note=trusted)
 
 
 def test_the_office_refuses_to_sign_over_a_rewritten_tree(ws: Workspace) -> None:
-    _sql(ws, "UPDATE ledger_node SET hash = :h WHERE level = 3 AND idx = 2", h=b"\x01" * 32)
+    tamper_log(ws, "UPDATE ledger_node SET hash = :h WHERE level = 3 AND idx = 2", h=b"\x01" * 32)
     ws.ledger._size = -1  # a restarted office reloads the tree from storage
     with pytest.raises(VerificationError, match="refusing to sign"):
         ws.ledger.submit(registration(ws, 999))
@@ -172,7 +165,7 @@ def test_the_office_refuses_to_sign_over_a_rewritten_tree(ws: Workspace) -> None
 
 def test_rebuild_reproduces_the_live_state_and_spots_an_edited_projection(ws: Workspace) -> None:
     assert rebuild(ws.ledger, ws.ledger.registry).differences == []
-    _sql(ws, "UPDATE identity_principal SET name = 'Forged' WHERE principal_id = 'p-3'")
+    tamper_log(ws, "UPDATE identity_principal SET name = 'Forged' WHERE principal_id = 'p-3'")
     report = rebuild(ws.ledger, ws.ledger.registry)
     assert report.differences == [
         "identity_principal: 31 live rows, 31 rebuilt; 1 only live, 1 only rebuilt"
@@ -203,13 +196,15 @@ def test_a_forged_signature_is_named_by_its_entry_with_or_without_worker_process
     from concord.identity.preverify import SignaturePool
     from concord.ledger.merkle import leaf_hash
 
-    envelope = json.loads(_entry(ws, 5))
+    envelope = json.loads(stored_entry(ws, 5))
     sig = bytearray(base64.b64decode(envelope["signatures"][0]["sig"]))
     sig[10] ^= 0x01
     envelope["signatures"][0]["sig"] = base64.b64encode(bytes(sig)).decode()
     entry = json.dumps(envelope, sort_keys=True, separators=(",", ":")).encode()
-    _sql(ws, "UPDATE ledger_entry SET entry = :e WHERE idx = 5", e=entry)
-    _sql(ws, "UPDATE ledger_node SET hash = :h WHERE level = 0 AND idx = 5", h=leaf_hash(entry))
+    tamper_log(ws, "UPDATE ledger_entry SET entry = :e WHERE idx = 5", e=entry)
+    tamper_log(
+        ws, "UPDATE ledger_node SET hash = :h WHERE level = 0 AND idx = 5", h=leaf_hash(entry)
+    )
     ws.ledger.signature_pool = SignaturePool(1) if workers else None
     try:
         with pytest.raises(VerificationError, match=r"^entry 5: .*does not verify"):
