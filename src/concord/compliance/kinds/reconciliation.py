@@ -24,14 +24,19 @@ from numpy.typing import NDArray
 
 from concord.compliance.context import EvaluationContext
 from concord.compliance.findings import Finding, Statistic, Status
-from concord.compliance.kinds.reconciliation_sums import subject_periods, take, unfiled
+from concord.compliance.kinds.reconciliation_sums import (
+    SubjectPeriods,
+    subject_periods,
+    take,
+    unfiled,
+)
 from concord.compliance.statistics import (
     MethodUncertainty,
     is_material,
     item_test,
     under_reporting_scores,
 )
-from concord.compliance.statistics._validate import FloatArray
+from concord.compliance.statistics._validate import BoolArray, FloatArray
 from concord.treaty.requirements import Reconciliation
 
 IntArray = NDArray[np.intp]
@@ -80,11 +85,33 @@ def _unfiled(ctx: EvaluationContext, requirement: Reconciliation) -> list[Findin
 
 def evaluate(ctx: EvaluationContext, requirement: object) -> list[Finding]:
     assert isinstance(requirement, Reconciliation)
-    p = requirement.params
-    data = subject_periods(ctx, p.per)
+    data = subject_periods(ctx, requirement.params.per)
     compared = (data.measured_items > 0) & (data.sigma > 0)
-    uncompared = np.flatnonzero(data.current & ~compared)
-    out = _unfiled(ctx, requirement) + [
+    out = _unfiled(ctx, requirement) + _unmeasured(ctx, requirement, data, compared)
+    # Subjects compared in the evaluated period, with every earlier compared period.
+    in_current = np.zeros(len(data.subject_no) and int(data.subject_no[-1]) + 1, np.bool_)
+    in_current[data.subject_no[data.current & compared]] = True
+    rows = np.flatnonzero(compared & in_current[data.subject_no])
+    if len(rows):
+        out += _compared(ctx, requirement, data, rows)
+    elif not out:
+        out.append(
+            ctx.finding(
+                requirement,
+                "insufficient_evidence",
+                f"Neither declarations nor measurements of extraction are recorded for "
+                f"{ctx.period}.",
+            )
+        )
+    return out
+
+
+def _unmeasured(
+    ctx: EvaluationContext, requirement: Reconciliation, data: SubjectPeriods, compared: BoolArray
+) -> list[Finding]:
+    """Subjects declared in the evaluated period but not measured."""
+    rows = np.flatnonzero(data.current & ~compared)
+    return [
         ctx.finding(
             requirement,
             "insufficient_evidence",
@@ -95,27 +122,16 @@ def evaluate(ctx: EvaluationContext, requirement: object) -> list[Finding]:
             evidence=data.evidence[i],
         )
         for i, party, subject in zip(
-            uncompared.tolist(),
-            take(data.party, uncompared),
-            take(data.subject, uncompared),
-            strict=True,
+            rows.tolist(), take(data.party, rows), take(data.subject, rows), strict=True
         )
     ]
-    # Subjects compared in the evaluated period, with every earlier compared period.
-    in_current = np.zeros(len(data.subject_no) and int(data.subject_no[-1]) + 1, np.bool_)
-    in_current[data.subject_no[data.current & compared]] = True
-    rows = np.flatnonzero(compared & in_current[data.subject_no])
-    if not len(rows):
-        if not out:
-            out.append(
-                ctx.finding(
-                    requirement,
-                    "insufficient_evidence",
-                    f"Neither declarations nor measurements of extraction are recorded for "
-                    f"{ctx.period}.",
-                )
-            )
-        return out
+
+
+def _compared(
+    ctx: EvaluationContext, requirement: Reconciliation, data: SubjectPeriods, rows: IntArray
+) -> list[Finding]:
+    """The three tests for each subject of ``rows`` (its compared periods, in order)."""
+    p = requirement.params
     subject_no = data.subject_no[rows]
     starts = np.flatnonzero(np.r_[True, subject_no[1:] != subject_no[:-1]])
     declared, measured, sigma = data.declared[rows], data.measured[rows], data.sigma[rows]
@@ -133,22 +149,21 @@ def evaluate(ctx: EvaluationContext, requirement: object) -> list[Finding]:
             np.full(len(at), p.materiality.absolute_floor),
         ]
     )
-    wording = _Wording(ctx, requirement)
-    parties, subjects = take(data.party, at), take(data.subject, at)
-    out += map(
-        wording.finding,
-        parties,
-        subjects,
-        d.tolist(),
-        m.tolist(),
-        test.z.tolist(),
-        (test.flagged & material).tolist(),
-        levels.tolist(),
-        take(data.period, rows[starts]),
-        limits.tolist(),
-        [data.evidence[i] for i in at.tolist()],
+    return list(
+        map(
+            _Wording(ctx, requirement).finding,
+            take(data.party, at),
+            take(data.subject, at),
+            d.tolist(),
+            m.tolist(),
+            test.z.tolist(),
+            (test.flagged & material).tolist(),
+            levels.tolist(),
+            take(data.period, rows[starts]),
+            limits.tolist(),
+            [data.evidence[i] for i in at.tolist()],
+        )
     )
-    return out
 
 
 class _Wording:
