@@ -213,6 +213,13 @@ def test_a_declaration_without_a_measurement_is_insufficient_evidence() -> None:
     assert (finding.subject, finding.status) == ("SB-S-01", "insufficient_evidence")
 
 
+@pytest.mark.parametrize("requirement", ["R7", "R8"])
+def test_reconciliation_without_extraction_evidence_says_so(requirement: str) -> None:
+    (finding,) = findings([requirement], "2187-Q2", as_of=date(2187, 9, 30))
+    assert finding.status == "insufficient_evidence"
+    assert finding.explanation.startswith("Neither declarations nor measurements")
+
+
 # -- fee_schedule -------------------------------------------------------------------------
 
 

@@ -115,17 +115,13 @@ _GROUPED = """
     GROUP BY ALL
 """
 
-#: One row per subject, period and method, in that order.
+#: One row per subject, period and method (in no particular order).
 _BY_METHOD = """
-    SELECT g.party, g.subject, g.period, g.method,
-           coalesce(g.declared, 0) AS declared, coalesce(g.measured, 0) AS measured,
-           coalesce(g.declared_var, 0) AS declared_var,
-           coalesce(g.measured_sq, 0) AS measured_sq,
-           CAST(g.measured_items AS BIGINT) AS measured_items, g.evidence,
-           coalesce(u.random_rel, 0) AS random_rel,
-           coalesce(u.systematic_rel, 0) AS systematic_rel
-    FROM ({rows}) g LEFT JOIN methods u ON u.method = g.method
-    ORDER BY g.party, g.subject, g.period, g.method
+    SELECT party, subject, period, method,
+           coalesce(declared, 0) AS declared, coalesce(measured, 0) AS measured,
+           coalesce(declared_var, 0) AS declared_var, coalesce(measured_sq, 0) AS measured_sq,
+           CAST(measured_items AS BIGINT) AS measured_items, evidence
+    FROM ({rows})
 """
 
 
@@ -200,48 +196,90 @@ def subject_periods(ctx: EvaluationContext, per: str) -> SubjectPeriods:
         if per == "site"
         else _GROUPED.format(party=party, subject=subject, join=join, sums=sums)
     )
-    query = _BY_METHOD.format(rows=by_method)
-    rows = ctx.con.sql(query).to_arrow_table().combine_chunks()
-    first = _changes(rows, "party", "subject", "period")
-    starts = np.flatnonzero(first)
-    measured = _float(rows, "measured")
-    # σ² per method: declaration's own, random (quadrature), systematic (linear) ...
-    variance = (
-        _float(rows, "declared_var")
-        + _float(rows, "random_rel") ** 2 * _float(rows, "measured_sq")
-        + (_float(rows, "systematic_rel") * measured) ** 2
-    )
-    heads = pa.array(starts, type=pa.int64())
+    rows = ctx.con.sql(_BY_METHOD.format(rows=by_method)).to_arrow_table().combine_chunks()
+    order = _Order(rows)
+    starts = order.starts
+    heads = pa.array(order.rows[starts])
     period = rows.column("period").take(heads)
     current = pc.equal(period, ctx.period_id).to_numpy(zero_copy_only=False)
+    measured = _float(rows, "measured")[order.rows]
+    # σ² per method: declaration's own, random (quadrature), systematic (linear) ...
+    random_rel, systematic_rel = _relative_errors(ctx, order.methods)
+    variance = (
+        _float(rows, "declared_var")[order.rows]
+        + random_rel[order.method] ** 2 * _float(rows, "measured_sq")[order.rows]
+        + (systematic_rel[order.method] * measured) ** 2
+    )
     return SubjectPeriods(
         party=rows.column("party").take(heads),
         subject=rows.column("subject").take(heads),
         period=period,
-        subject_no=np.cumsum(_changes(rows, "party", "subject")[starts]) - 1,
-        declared=_tonnes(rows, "declared", starts),
-        measured=_tonnes(rows, "measured", starts),
+        subject_no=np.cumsum(order.new_subject[starts]) - 1,
+        declared=_tonnes(rows, "declared", order),
+        measured=_tonnes(rows, "measured", order),
         # ... and the methods' variances add (in the order of the methods' names).
         sigma=np.sqrt(_reduce(variance, starts)),
-        measured_items=_reduce(rows.column("measured_items").to_numpy(), starts),
+        measured_items=_reduce(rows.column("measured_items").to_numpy()[order.rows], starts),
         current=current,
-        evidence=_evidence(rows.column("evidence").combine_chunks(), starts, current),
+        evidence=_evidence(rows.column("evidence").combine_chunks(), order, current),
     )
 
 
-def _changes(rows: pa.Table, *columns: str) -> BoolArray:
-    """Whether each row's ``columns`` differ from the previous row's (the first row does);
-    NULL equals NULL, as in GROUP BY."""
-    changed = np.zeros(rows.num_rows, dtype=np.bool_)
-    changed[:1] = True
-    for name in columns:
-        column = rows.column(name)
-        after, before = column[1:], column[:-1]
-        differs = pc.coalesce(
-            pc.not_equal(after, before), pc.xor(pc.is_null(after), pc.is_null(before))
-        )
-        changed[1:] |= differs.to_numpy(zero_copy_only=False)
-    return changed
+class _Order:
+    """The rows by method of a requirement, put in order: each subject's rows together,
+    its periods in order and, within a period, its methods in order of their names (then
+    no method). Subjects themselves come in no particular order."""
+
+    def __init__(self, rows: pa.Table) -> None:
+        party, _ = _codes(rows.column("party"))
+        subject, _ = _codes(rows.column("subject"))
+        period, _ = _ranks(*_codes(rows.column("period")))
+        method, self.methods = _ranks(*_codes(rows.column("method")))
+        #: The rows, in order (positions in ``rows``).
+        self.rows: IntArray = np.lexsort((method, period, subject, party))
+        #: Each row's method, as its place in :attr:`methods`.
+        self.method: IntArray = method[self.rows]
+        party, subject, period = party[self.rows], subject[self.rows], period[self.rows]
+        #: Whether each row, in order, starts a new subject.
+        self.new_subject: BoolArray = _differs(party) | _differs(subject)
+        #: Where each (party, subject, period) starts, in order.
+        self.starts: IntArray = np.flatnonzero(self.new_subject | _differs(period))
+
+
+def _differs(values: IntArray) -> BoolArray:
+    """Whether each value differs from the one before it (the first one does)."""
+    out = np.ones(len(values), dtype=np.bool_)
+    out[1:] = values[1:] != values[:-1]
+    return out
+
+
+def _codes(column: pa.ChunkedArray) -> tuple[IntArray, list[Any]]:
+    """Each row's value as a number (first seen, first numbered; NULL after every value),
+    and the values numbered."""
+    encoded = pc.dictionary_encode(column).combine_chunks()
+    indices = pc.fill_null(encoded.indices, len(encoded.dictionary))
+    return indices.to_numpy().astype(np.int64), encoded.dictionary.to_pylist()
+
+
+def _ranks(codes: IntArray, values: list[Any]) -> tuple[IntArray, list[Any]]:
+    """The codes renumbered in the order of their values (NULL still last), and the values
+    in that order (code points sort as the store's bytes do)."""
+    order = sorted(range(len(values)), key=values.__getitem__)
+    rank = np.empty(len(values) + 1, dtype=np.int64)
+    rank[order] = np.arange(len(values))
+    rank[-1] = len(values)
+    ranked: IntArray = rank[codes]
+    return ranked, [values[i] for i in order]
+
+
+def _relative_errors(ctx: EvaluationContext, methods: list[str]) -> tuple[FloatArray, FloatArray]:
+    """Random and systematic relative errors of each of ``methods``, then of no method: 0
+    (as for a method the uncertainty table does not list)."""
+    known = {m.method: m for m in ctx.uncertainties.methods}
+    listed = [known.get(name) for name in methods]
+    random_rel = [m.random_rel if m else 0.0 for m in listed]
+    systematic_rel = [m.systematic_rel if m else 0.0 for m in listed]
+    return np.array([*random_rel, 0.0]), np.array([*systematic_rel, 0.0])
 
 
 def _reduce(values: NDArray[Any], starts: NDArray[np.intp]) -> NDArray[Any]:
@@ -255,17 +293,17 @@ def _float(rows: pa.Table, column: str) -> FloatArray:
     return values
 
 
-def _tonnes(rows: pa.Table, column: str, starts: NDArray[np.intp]) -> FloatArray:
+def _tonnes(rows: pa.Table, column: str, order: _Order) -> FloatArray:
     """Each method's exact sum rounded to 6 places (ties away from zero), added over the
     methods of each (party, subject, period) exactly, as the nearest float."""
     rounded = pc.cast(
         pc.round(rows.column(column), 6, round_mode="half_towards_infinity"),
         pa.decimal128(38, 6),
     )
-    micro = _unscaled(rounded.combine_chunks())
+    micro = _unscaled(rounded.combine_chunks())[order.rows]
     # Below 2**53 (9 billion tonnes) the integer and 10**6 are exact floats and the
     # division rounds once: the nearest float to the decimal.
-    tonnes: FloatArray = _reduce(micro, starts).astype(np.float64) / 1e6
+    tonnes: FloatArray = _reduce(micro, order.starts).astype(np.float64) / 1e6
     return tonnes
 
 
@@ -281,18 +319,17 @@ def _unscaled(decimals: pa.Array) -> IntArray:
     return low
 
 
-def _evidence(
-    column: pa.Array, starts: NDArray[np.intp], current: BoolArray
-) -> list[list[int] | None]:
+def _evidence(column: pa.Array, order: _Order, current: BoolArray) -> list[list[int] | None]:
     """The statement indexes of each evaluated-period row, over all of its methods."""
-    group = np.repeat(np.arange(len(starts)), np.diff(np.append(starts, len(column))))
-    rows = np.flatnonzero(current[group])
-    lists = column.take(pa.array(rows, type=pa.int64()))
+    starts = order.starts
+    group = np.repeat(np.arange(len(starts)), np.diff(np.append(starts, len(order.rows))))
+    wanted = np.flatnonzero(current[group])
+    lists = column.take(pa.array(order.rows[wanted]))
     values = pc.list_flatten(lists).to_numpy(zero_copy_only=False).tolist()
     offsets = np.asarray(lists.offsets)
     bounds = (offsets - offsets[0]).tolist()
     out: list[list[int] | None] = [None] * len(starts)
-    for k, n in enumerate(group[rows].tolist()):
+    for k, n in enumerate(group[wanted].tolist()):
         indexes = values[bounds[k] : bounds[k + 1]]
         previous = out[n]
         out[n] = indexes if previous is None else previous + indexes
