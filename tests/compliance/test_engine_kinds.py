@@ -138,6 +138,25 @@ def test_systematic_uncertainty_adds_linearly_within_a_method() -> None:
     assert party.statistic.value == pytest.approx(-218 / 5600**0.5, abs=1e-6)
 
 
+def test_the_declarations_own_uncertainty_adds_in_quadrature() -> None:
+    # Weighing 1000 t: σ² = 1000²·(0.001² + 0.0005²) = 1.25; the declaration states ±1.5 t,
+    # so σ² = 1.25 + 2.25 = 3.5 and D − M = −7 t gives z = −7 / √3.5 = −3.74.
+    evidence = {
+        "extraction_declarations": [
+            {
+                **_declared("PA", "SB-N-03", "seven-beta-north", "2187-Q2", 993),
+                "declared_sigma_tonnes": 1.5,
+            },
+        ],
+        "extraction_measurements": [
+            _measured("PA", "SB-N-03", "seven-beta-north", "2187-Q2", 1000, "weighing"),
+        ],
+    }
+    (site,) = findings(["R7"], "2187-Q2", as_of=date(2187, 9, 30), evidence=evidence)
+    assert site.statistic is not None
+    assert site.statistic.value == pytest.approx(-7 / 3.5**0.5, abs=1e-6)
+
+
 @pytest.mark.parametrize("requirement", ["R7", "R8"])
 def test_the_same_evidence_in_another_order_gives_the_same_findings(requirement: str) -> None:
     # Three minerals at one site: the total is exactly 18,514.7900025 t, published to six

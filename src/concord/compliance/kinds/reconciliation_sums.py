@@ -42,19 +42,19 @@ EXACT = "DECIMAL(38, 12)"
 #: squares are kept: Σ(M·r)² = r²·ΣM² (random errors add in quadrature over items) and
 #: Σ M·s = s·ΣM (systematic errors add linearly within a method).
 _ITEMS = """
-    d AS (SELECT * FROM extraction_declarations WHERE period <= '{current}'),
+    d AS (SELECT *, declared_sigma_tonnes * declared_sigma_tonnes AS declared_var
+          FROM extraction_declarations WHERE period <= '{current}'),
     m AS (SELECT * FROM extraction_measurements WHERE period <= '{current}'),
     items AS (
         SELECT coalesce(m.party, d.party) AS party, coalesce(m.site, d.site) AS site,
                coalesce(m.sector, d.sector) AS sector, coalesce(m.period, d.period) AS period,
                m.method,
                CAST(m.measured_tonnes AS {exact}) AS measured,
-               CAST(m.measured_tonnes ^ 2 AS {exact}) AS measured_sq,
+               CAST(m.measured_tonnes * m.measured_tonnes AS {exact}) AS measured_sq,
                CASE WHEN m.measured_tonnes IS NOT NULL
                     THEN CAST(coalesce(d.declared_tonnes, 0) AS {exact}) END AS declared,
                CASE WHEN m.measured_tonnes IS NOT NULL
-                    THEN CAST(coalesce(d.declared_sigma_tonnes, 0) ^ 2 AS {exact})
-               END AS declared_var,
+                    THEN CAST(coalesce(d.declared_var, 0) AS {exact}) END AS declared_var,
                -- Evidence is cited for the evaluated period only.
                CASE WHEN coalesce(m.period, d.period) = '{current}'
                     THEN d.statement_index END AS d_index,
