@@ -116,6 +116,24 @@ def test_cusum_catches_protracted_small_under_reporting() -> None:
     assert "protracted under-reporting" in fourth.explanation
 
 
+def test_the_cusum_starts_with_the_treatys_first_period() -> None:
+    # Weighing 1000 t: σ = 1.118 t. A shortfall of 3.913 t (x − k = 3) in 2187-Q1, before the
+    # treaty's first period, then 1.23 t (x − k = 0.6) in 2187-Q2 and Q3: counted from
+    # 2187-Q1 the sum would reach 4.2 > h = 4; from 2187-Q2 it is 1.2.
+    shortfall = {"2187-Q1": 3.913, "2187-Q2": 1.23, "2187-Q3": 1.23}
+    evidence = {
+        "extraction_declarations": [
+            _declared("PA", "SB-N-03", "seven-beta-north", p, 1000 - t)
+            for p, t in shortfall.items()
+        ],
+        "extraction_measurements": [
+            _measured("PA", "SB-N-03", "seven-beta-north", p, 1000, "weighing") for p in shortfall
+        ],
+    }
+    (site,) = findings(["R7"], "2187-Q3", as_of=date(2187, 12, 31), evidence=evidence)
+    assert site.status == "compliant"
+
+
 def test_systematic_uncertainty_adds_linearly_within_a_method() -> None:
     # Party PA, two sites measured by XRF (random 2 %, systematic 1 %):
     #   random σ² = (1000·0.02)² + (3000·0.02)² = 400 + 3600 = 4000

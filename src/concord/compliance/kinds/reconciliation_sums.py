@@ -66,11 +66,13 @@ _ITEMS = """
 
 #: The sums of every period up to the evaluated one, per party, site (or sector), period
 #: and method. Period ids of one calendar sort as their periods do, so ``<= current``
-#: keeps a superset of the periods listed, which are picked out once summed. A party that
+#: keeps a superset of the periods listed; the others are marked once summed (marked,
+#: not filtered out, which the planner would move back below the join). A party that
 #: filed no extraction declaration for a period is not reconciled for it: the missing
 #: report is its own violation (report_due), not a declared 0. Every declared row comes
-#: from a filed declaration (the store loads it from the filing), so the sums of a
-#: (party, period) that was not ``filed`` hold exactly that party's measurements.
+#: from a filed declaration (the store loads it from the filing), so the sums of an
+#: evaluated period that are not ``reconciled`` hold exactly the measurements of a party
+#: that did not file.
 _SUMS = """
     CREATE TEMP TABLE IF NOT EXISTS {name} AS
     WITH {items},
@@ -83,11 +85,11 @@ _SUMS = """
                list(m_index) FILTER (WHERE m_index IS NOT NULL) AS m_index
         FROM items
         GROUP BY {grain}, period, method)
-    SELECT *, EXISTS (SELECT 1 FROM declarations f
-                      WHERE f.declaration_type = 'extraction' AND f.party = s.party
-                        AND f.period = s.period) AS filed
+    SELECT *, s.period IN ({periods})
+              AND EXISTS (SELECT 1 FROM declarations f
+                          WHERE f.declaration_type = 'extraction' AND f.party = s.party
+                            AND f.period = s.period) AS reconciled
     FROM sums s
-    WHERE s.period IN ({periods})
 """
 
 #: Per requirement: the table it reads (its grain), and its (party, subject). Per site,
@@ -102,7 +104,7 @@ _AS_IS = """
     SELECT party, site AS subject, period, method, declared, measured, declared_var,
            measured_sq, measured_items, list_concat(d_index, m_index) AS evidence
     FROM {sums}
-    WHERE filed
+    WHERE reconciled
 """
 _GROUPED = """
     SELECT {party} AS party, {subject} AS subject, s.period, s.method,
@@ -111,7 +113,7 @@ _GROUPED = """
            sum(s.measured_items) AS measured_items,
            list_concat(flatten(list(s.d_index)), flatten(list(s.m_index))) AS evidence
     FROM {sums} s {join}
-    WHERE s.filed
+    WHERE s.reconciled
     GROUP BY ALL
 """
 
@@ -130,7 +132,7 @@ _BY_METHOD = """
 _UNFILED = """
     SELECT s.party, {subject} AS subject, flatten(list(s.m_index)) AS evidence
     FROM {sums} s {join}
-    WHERE NOT s.filed AND s.period = '{current}'
+    WHERE NOT s.reconciled AND s.period = '{current}'
     GROUP BY ALL
     ORDER BY ALL
 """
