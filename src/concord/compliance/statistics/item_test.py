@@ -110,10 +110,12 @@ def item_test(
         measured=non_negative_array("measured", measured),
         declared_sigma=non_negative_array("declared_sigma", declared_sigma),
     )
+    # np.square, not ** 2: on a single number numpy's power can differ from the product in
+    # the last place, and one item must get the z it gets within a batch.
     sigma = np.sqrt(
-        (m_values * uncertainty.random_rel) ** 2
-        + (m_values * uncertainty.systematic_rel) ** 2
-        + declared_sd**2
+        np.square(m_values * uncertainty.random_rel)
+        + np.square(m_values * uncertainty.systematic_rel)
+        + np.square(declared_sd)
     )
     if np.any(sigma == 0):
         raise ComplianceError(
