@@ -5,7 +5,10 @@ from __future__ import annotations
 import dataclasses
 import math
 
-from concord.compliance.findings import Finding, Statistic, findings_json
+from hypothesis import given
+from hypothesis import strategies as st
+
+from concord.compliance.findings import STATUSES, Finding, Row, Statistic, findings_json
 
 
 def _finding(**changes: object) -> Finding:
@@ -51,3 +54,38 @@ def test_a_finding_is_a_value() -> None:
     assert finding == same
     assert hash(finding) == hash(same)
     assert dataclasses.replace(finding, status="violation").evidence == (1, 2)
+
+
+figures = st.one_of(st.none(), st.floats(allow_nan=True, allow_infinity=True))
+rows = st.tuples(
+    st.text(max_size=4),
+    st.text(max_size=4),
+    st.sampled_from(STATUSES),
+    st.text(max_size=20),
+    figures,
+    figures,
+    st.one_of(st.none(), st.builds(Statistic, st.sampled_from(["z", "cusum"]), figures)),
+    st.lists(st.integers(0, 50), max_size=5),
+)
+
+
+@given(st.lists(rows, max_size=10))
+def test_many_findings_are_those_the_constructor_makes(made: list[Row]) -> None:
+    common = {"requirement": "R7", "provisions": ("P24",), "period": "2187-Q2"}
+    one_by_one = [
+        Finding(
+            **common,  # type: ignore[arg-type]
+            party=party,
+            subject=subject,
+            status=status,
+            explanation=explanation,
+            measured=measured,
+            threshold=threshold,
+            statistic=statistic,
+            evidence=evidence,
+        )
+        for party, subject, status, explanation, measured, threshold, statistic, evidence in made
+    ]
+    many = Finding.many(**common, rows=made)  # type: ignore[arg-type]
+    assert [f.to_json() for f in many] == [f.to_json() for f in one_by_one]
+    assert many == one_by_one

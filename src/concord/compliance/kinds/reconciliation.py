@@ -23,7 +23,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from concord.compliance.context import EvaluationContext
-from concord.compliance.findings import Finding, Statistic, Status
+from concord.compliance.findings import Finding, Row, Statistic
 from concord.compliance.kinds.reconciliation_sums import (
     SubjectPeriods,
     subject_periods,
@@ -149,9 +149,12 @@ def _compared(
             np.full(len(at), p.materiality.absolute_floor),
         ]
     )
-    return list(
-        map(
-            _Wording(ctx, requirement).finding,
+    return Finding.many(
+        requirement=requirement.id,
+        provisions=tuple(requirement.cites),
+        period=ctx.period_id,
+        rows=map(
+            _Wording(ctx, requirement).row,
             take(data.party, at),
             take(data.subject, at),
             d.tolist(),
@@ -162,7 +165,7 @@ def _compared(
             take(data.period, rows[starts]),
             limits.tolist(),
             [data.evidence[i] for i in at.tolist()],
-        )
+        ),
     )
 
 
@@ -171,7 +174,6 @@ class _Wording:
 
     def __init__(self, ctx: EvaluationContext, req: Reconciliation) -> None:
         p = req.params
-        self.requirement, self.provisions = req.id, tuple(req.cites)
         self.period, self.h = ctx.period_id, p.cusum.h
         self.significant = (
             f": an under-declaration beyond {p.k_sigma:g} standard deviations and material "
@@ -184,7 +186,7 @@ class _Wording:
             "persistent under-reporting."
         )
 
-    def finding(
+    def row(
         self,
         party: str,
         subject: str,
@@ -196,36 +198,23 @@ class _Wording:
         first: str,
         limit: float,
         evidence: list[int],
-    ) -> Finding:
+    ) -> Row:
         base = (
             f"{_label(party, subject)} declared {d:,.1f} t for {self.period} against "
             f"{m:,.1f} t measured (difference {d - m:+,.1f} t, z = {z:.2f})"
         )
-        status: Status = "violation"
-        statistic = Statistic("z", z)
         if significant:
             explanation = base + self.significant
-        elif level > self.h:
+            return party, subject, "violation", explanation, m, limit, Statistic("z", z), evidence
+        if level > self.h:
             explanation = (
                 f"{base}; protracted under-reporting: the cumulative sum over {first}–"
                 f"{self.period} is {level:.2f}{self.protracted}"
             )
-            limit, statistic = self.h, Statistic("cusum", level)
-        else:
-            status, explanation = "compliant", base + self.compliant
-        return Finding(
-            requirement=self.requirement,
-            provisions=self.provisions,
-            party=party,
-            subject=subject,
-            period=self.period,
-            status=status,
-            explanation=explanation,
-            measured=m,
-            threshold=limit,
-            statistic=statistic,
-            evidence=evidence,
-        )
+            statistic = Statistic("cusum", level)
+            return party, subject, "violation", explanation, m, self.h, statistic, evidence
+        compliant = base + self.compliant
+        return party, subject, "compliant", compliant, m, limit, Statistic("z", z), evidence
 
 
 def _label(party: str, subject: str) -> str:
