@@ -27,6 +27,24 @@ def findings(
     evidence: dict[str, list[dict[str, Any]]] | None = None,
     treaty: Treaty = TREATY,
 ) -> list[Finding]:
+    (found,) = findings_in_turn(
+        requirements, [period], as_of=as_of, statements=statements, evidence=evidence, treaty=treaty
+    )
+    return found
+
+
+def findings_in_turn(
+    requirements: list[str],
+    periods: list[str],
+    *,
+    as_of: date = date(2188, 3, 1),
+    statements: list[dict[str, Any]] | None = None,
+    evidence: dict[str, list[dict[str, Any]]] | None = None,
+    treaty: Treaty = TREATY,
+) -> list[list[Finding]]:
+    """The findings of each period, evaluated one after another on one store (the
+    store is built for the first period; the evidence is the same for every period)."""
+    period = periods[0]
     case = TreatyTestCase.model_validate(
         {
             "format": "concord-treaty-test/1",
@@ -46,7 +64,10 @@ def findings(
         case=case, treaty=version, period=parse_period(period), requirements=wanted
     )
     with build_case_store(request) as con:
-        return evaluate_requirements(con, version, request.period, wanted, as_of=as_of)
+        return [
+            evaluate_requirements(con, version, parse_period(p), wanted, as_of=as_of)
+            for p in periods
+        ]
 
 
 def by_subject(found: list[Finding]) -> dict[str, str]:

@@ -11,7 +11,7 @@ from concord.errors import ComplianceError
 from concord.scenario.treaty import station_unity_text
 from concord.treaty.service import load_treaty_text
 
-from .engine_cases import by_subject, findings
+from .engine_cases import by_subject, findings, findings_in_turn
 
 
 def _declared(party: str, site: str, sector: str, period: str, tonnes: float) -> dict[str, object]:
@@ -114,6 +114,33 @@ def test_cusum_catches_protracted_small_under_reporting() -> None:
     assert fourth.statistic.name == "cusum"
     assert fourth.statistic.value == pytest.approx(4 * (2 / 1000 / 0.001118034 - 0.5), abs=1e-3)
     assert "protracted under-reporting" in fourth.explanation
+
+
+@pytest.mark.parametrize("requirement", ["R7", "R8"])
+def test_periods_evaluated_in_turn_on_one_store_get_their_own_findings(requirement: str) -> None:
+    # Sums shared by the requirements of one evaluation must not leak into the next one,
+    # on the same store, for another period: here the fourth quarter's alarm (the CUSUM
+    # above) must appear only when that quarter is evaluated.
+    periods = ["2187-Q2", "2187-Q3", "2187-Q4", "2188-Q1"]
+    evidence = {
+        "extraction_declarations": [
+            _declared("PA", "SB-N-03", "seven-beta-north", p, 998) for p in periods
+        ],
+        "extraction_measurements": [
+            _measured("PA", "SB-N-03", "seven-beta-north", p, 1000, "weighing") for p in periods
+        ],
+    }
+    as_of = date(2188, 6, 1)
+    order = ["2188-Q1", "2187-Q3", "2188-Q1", "2187-Q4"]
+    in_turn = findings_in_turn([requirement], order, as_of=as_of, evidence=evidence)
+    alone = [findings([requirement], p, as_of=as_of, evidence=evidence) for p in order]
+    assert in_turn == alone
+    assert [[f.status for f in found] for found in in_turn] == [
+        ["violation"],
+        ["compliant"],
+        ["violation"],
+        ["compliant"],
+    ]
 
 
 def test_the_cusum_starts_with_the_treatys_first_period() -> None:

@@ -46,6 +46,8 @@ class EvaluationContext:
     uncertainties: UncertaintyTable
     #: ``period.id``, computed once: every finding carries it.
     period_id: str = field(init=False)
+    #: What requirements of this evaluation share (e.g. reconciliation sums), by name.
+    shared: dict[str, Any] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "period_id", self.period.id)

@@ -22,7 +22,6 @@ from sqlalchemy.orm import Session
 from concord.compliance.context import EvaluationContext, prepare
 from concord.compliance.findings import Finding, counts, findings_json, sorted_findings
 from concord.compliance.kinds import KINDS
-from concord.compliance.kinds.reconciliation_sums import WORKING_TABLES
 from concord.compliance.schemas import FINDINGS_PUBLISHED, FindingsPublished, FindingsRef
 from concord.compliance.statistics import UncertaintyTable
 from concord.errors import ComplianceError
@@ -79,11 +78,8 @@ def evaluate_requirements(
     # From here on, a query can read the store and nothing else on this machine.
     con.execute("SET enable_external_access = false")
     ctx = EvaluationContext(con=con, treaty=treaty, period=period, as_of=as_of, uncertainties=table)
-    try:
-        with _cycle_collection_paused():
-            return sorted_findings(_each(ctx, requirements, progress))
-    finally:
-        _drop_working_tables(con)
+    with _cycle_collection_paused():
+        return sorted_findings(_each(ctx, requirements, progress))
 
 
 def _each(
@@ -116,16 +112,6 @@ def _cycle_collection_paused() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
-
-
-def _drop_working_tables(con: duckdb.DuckDBPyConnection) -> None:
-    """Working tables shared by requirements live for one evaluation only."""
-    names = con.execute(
-        "SELECT table_name FROM duckdb_tables() WHERE temporary AND starts_with(table_name, ?)",
-        [WORKING_TABLES],
-    ).fetchall()
-    for (name,) in names:
-        con.execute(f"DROP TABLE temp.{name}")
 
 
 def _last_issued(ws: Workspace, size: int) -> date:

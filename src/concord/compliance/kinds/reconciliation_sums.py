@@ -3,10 +3,10 @@ summed per subject and period, with the combined uncertainty of the measurement.
 
 Items (party, site, mineral, period) of every period up to the evaluated one are joined
 and summed per party, site, period and method in one pass over the evidence
-(:func:`shared_sums`), once per evaluation, for every requirement per site or per party
-(requirements per sector share sums per party and sector). A requirement groups those
-sums by method for its subjects (:func:`subject_periods`); the methods are then combined
-here, in a fixed order.
+(:func:`shared_sums`), once per evaluation and kept with it, for every requirement per
+site or per party (requirements per sector share sums per party and sector). A
+requirement groups those sums by method for its subjects (:func:`subject_periods`); the
+methods are then combined here, in a fixed order.
 
 Sums are exact (DECIMAL to 12 places), so findings do not depend on the order in which a
 parallel aggregation, or a store refreshed instead of rebuilt, adds the items. Declared
@@ -28,10 +28,6 @@ from concord.compliance.statistics._validate import BoolArray, FloatArray
 from concord.errors import ComplianceError
 
 IntArray = NDArray[np.int64]
-
-#: Prefix of the working tables shared by the reconciliation requirements of one
-#: evaluation (the engine drops them when the evaluation ends).
-WORKING_TABLES = "reconciliation_sums_"
 
 #: Places kept in the sums (finer than the 6 that findings publish).
 EXACT = "DECIMAL(38, 12)"
@@ -74,7 +70,6 @@ _ITEMS = """
 #: evaluated period that are not ``reconciled`` hold exactly the measurements of a party
 #: that did not file.
 _SUMS = """
-    CREATE TEMP TABLE IF NOT EXISTS {name} AS
     WITH {items},
     sums AS (
         SELECT {grain}, period, method,
@@ -92,40 +87,23 @@ _SUMS = """
     FROM sums s
 """
 
-#: Per requirement: the table it reads (its grain), and its (party, subject). Per site,
-#: the table's rows are already one per subject, period and method.
+#: Per requirement: the sums it reads (their grain), and its (party, subject).
 _GRAIN = {"site": "party, site", "party": "party, site", "sector": "party, sector"}
 _SUBJECT = {
     "site": ("s.party", "s.site", ""),
     "party": ("s.party", "''", ""),
     "sector": ("''", "st.ancestor", "JOIN sector_tree st ON st.sector = s.sector AND st.is_root"),
 }
-_AS_IS = """
-    SELECT party, site AS subject, period, method, declared, measured, declared_var,
-           measured_sq, measured_items, list_concat(d_index, m_index) AS evidence
-    FROM {sums}
-    WHERE reconciled
-"""
 _GROUPED = """
     SELECT {party} AS party, {subject} AS subject, s.period, s.method,
            sum(s.declared) AS declared, sum(s.measured) AS measured,
            sum(s.declared_var) AS declared_var, sum(s.measured_sq) AS measured_sq,
-           sum(s.measured_items) AS measured_items,
-           list_concat(flatten(list(s.d_index)), flatten(list(s.m_index))) AS evidence
+           CAST(sum(s.measured_items) AS BIGINT) AS measured_items,
+           flatten(list(s.d_index)) AS d_index, flatten(list(s.m_index)) AS m_index
     FROM {sums} s {join}
     WHERE s.reconciled
     GROUP BY ALL
 """
-
-#: One row per subject, period and method (in no particular order).
-_BY_METHOD = """
-    SELECT party, subject, period, method,
-           coalesce(declared, 0) AS declared, coalesce(measured, 0) AS measured,
-           coalesce(declared_var, 0) AS declared_var, coalesce(measured_sq, 0) AS measured_sq,
-           CAST(measured_items AS BIGINT) AS measured_items, evidence
-    FROM ({rows})
-"""
-
 
 #: Measured extraction of parties that filed no declaration for the evaluated period,
 #: per party and subject.
@@ -137,30 +115,42 @@ _UNFILED = """
     ORDER BY ALL
 """
 _UNFILED_SUBJECT = {"site": "s.site", "party": "''", "sector": "st.ancestor"}
+#: The name the sums are queried by.
+_SUMS_VIEW = "reconciliation_sums"
 
 
-def shared_sums(ctx: EvaluationContext, per: str) -> str:
-    """The name of this evaluation's sums table for ``per``, built on first use."""
+def shared_sums(ctx: EvaluationContext, per: str) -> pa.Table:
+    """This evaluation's sums for requirements ``per`` site, party or sector, made on
+    first use and kept with the evaluation."""
     grain = _GRAIN[per]
-    name = f"{WORKING_TABLES}{grain.split(', ')[-1]}_{ctx.period_id.replace('-', '_')}"
-    # Period ids come from the calendar (validated), never from evidence.
-    periods = ", ".join(f"'{p}'" for p in ctx.periods_through())
-    items = _ITEMS.format(current=ctx.period_id, exact=EXACT)
-    ctx.con.execute(_SUMS.format(name=name, items=items, grain=grain, periods=periods))
-    return name
+    key = f"reconciliation sums per {grain}"
+    sums = ctx.shared.get(key)
+    if sums is None:
+        # Period ids come from the calendar (validated), never from evidence.
+        periods = ", ".join(f"'{p}'" for p in ctx.periods_through())
+        items = _ITEMS.format(current=ctx.period_id, exact=EXACT)
+        query = _SUMS.format(items=items, grain=grain, periods=periods)
+        sums = ctx.shared[key] = ctx.con.sql(query).to_arrow_table()
+    return sums
+
+
+def _query(ctx: EvaluationContext, per: str, sql: str) -> pa.Table:
+    """``sql`` over the shared sums for ``per`` (named ``{sums}`` in it)."""
+    ctx.con.register(_SUMS_VIEW, shared_sums(ctx, per))
+    try:
+        return ctx.con.sql(sql.format(sums=_SUMS_VIEW)).to_arrow_table()
+    finally:
+        ctx.con.unregister(_SUMS_VIEW)
 
 
 def unfiled(ctx: EvaluationContext, per: str) -> list[tuple[str, str, list[int]]]:
     """(party, subject, statement indexes) measured in the evaluated period for parties
     that filed no extraction declaration for it."""
-    query = _UNFILED.format(
-        subject=_UNFILED_SUBJECT[per],
-        join=_SUBJECT[per][2],
-        sums=shared_sums(ctx, per),
-        current=ctx.period_id,
+    sql = _UNFILED.format(
+        subject=_UNFILED_SUBJECT[per], join=_SUBJECT[per][2], current=ctx.period_id, sums="{sums}"
     )
-    rows: list[tuple[str, str, list[int]]] = ctx.con.execute(query).fetchall()
-    return rows
+    rows = _query(ctx, per, sql)
+    return list(zip(*(rows.column(c).to_pylist() for c in rows.column_names), strict=True))
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,13 +182,17 @@ def subject_periods(ctx: EvaluationContext, per: str) -> SubjectPeriods:
     """Declared, measured and σ per subject and period, for subjects ``per`` site, party or
     sector (sectors are their root sectors)."""
     party, subject, join = _SUBJECT[per]
-    sums = shared_sums(ctx, per)
-    by_method = (
-        _AS_IS.format(sums=sums)
-        if per == "site"
-        else _GROUPED.format(party=party, subject=subject, join=join, sums=sums)
-    )
-    rows = ctx.con.sql(_BY_METHOD.format(rows=by_method)).to_arrow_table().combine_chunks()
+    if per == "site":
+        # Per site the sums are already one row per subject, period and method.
+        sums = shared_sums(ctx, per)
+        rows = (
+            sums.filter(sums.column("reconciled"))
+            .rename_columns({"site": "subject"})
+            .combine_chunks()
+        )
+    else:
+        grouped = _GROUPED.format(party=party, subject=subject, join=join, sums="{sums}")
+        rows = _query(ctx, per, grouped).combine_chunks()
     order = _Order(rows)
     starts = order.starts
     heads = pa.array(order.rows[starts])
@@ -223,7 +217,7 @@ def subject_periods(ctx: EvaluationContext, per: str) -> SubjectPeriods:
         sigma=np.sqrt(_reduce(variance, starts)),
         measured_items=_reduce(rows.column("measured_items").to_numpy()[order.rows], starts),
         current=current,
-        evidence=_evidence(rows.column("evidence").combine_chunks(), order, current),
+        evidence=_evidence(rows, order, current),
     )
 
 
@@ -289,9 +283,15 @@ def _reduce(values: NDArray[Any], starts: NDArray[np.intp]) -> NDArray[Any]:
     return np.add.reduceat(values, starts) if len(starts) else values[:0]
 
 
+def _decimals(rows: pa.Table, column: str) -> pa.Array:
+    """An exact decimal column, nothing summed read as 0."""
+    values = rows.column(column).combine_chunks()
+    return pc.fill_null(values, pa.scalar(0, values.type))
+
+
 def _float(rows: pa.Table, column: str) -> FloatArray:
     """An exact decimal column as floats (not always the nearest, always the same)."""
-    values: FloatArray = pc.cast(rows.column(column), pa.float64()).to_numpy()
+    values: FloatArray = pc.cast(_decimals(rows, column), pa.float64()).to_numpy()
     return values
 
 
@@ -299,10 +299,10 @@ def _tonnes(rows: pa.Table, column: str, order: _Order) -> FloatArray:
     """Each method's exact sum rounded to 6 places (ties away from zero), added over the
     methods of each (party, subject, period) exactly, as the nearest float."""
     rounded = pc.cast(
-        pc.round(rows.column(column), 6, round_mode="half_towards_infinity"),
+        pc.round(_decimals(rows, column), 6, round_mode="half_towards_infinity"),
         pa.decimal128(38, 6),
     )
-    micro = _unscaled(rounded.combine_chunks())[order.rows]
+    micro = _unscaled(rounded)[order.rows]
     # Below 2**53 (9 billion tonnes) the integer and 10**6 are exact floats and the
     # division rounds once: the nearest float to the decimal.
     tonnes: FloatArray = _reduce(micro, order.starts).astype(np.float64) / 1e6
@@ -321,18 +321,20 @@ def _unscaled(decimals: pa.Array) -> IntArray:
     return low
 
 
-def _evidence(column: pa.Array, order: _Order, current: BoolArray) -> list[list[int] | None]:
+def _evidence(rows: pa.Table, order: _Order, current: BoolArray) -> list[list[int] | None]:
     """The statement indexes of each evaluated-period row, over all of its methods."""
     starts = order.starts
     group = np.repeat(np.arange(len(starts)), np.diff(np.append(starts, len(order.rows))))
     wanted = np.flatnonzero(current[group])
-    lists = column.take(pa.array(order.rows[wanted]))
-    values = pc.list_flatten(lists).to_numpy(zero_copy_only=False).tolist()
-    offsets = np.asarray(lists.offsets)
-    bounds = (offsets - offsets[0]).tolist()
+    taken = pa.array(order.rows[wanted])
     out: list[list[int] | None] = [None] * len(starts)
-    for k, n in enumerate(group[wanted].tolist()):
-        indexes = values[bounds[k] : bounds[k + 1]]
-        previous = out[n]
-        out[n] = indexes if previous is None else previous + indexes
+    for column in ("d_index", "m_index"):
+        lists = rows.column(column).combine_chunks().take(taken)
+        values = pc.list_flatten(lists).to_numpy(zero_copy_only=False).tolist()
+        offsets = np.asarray(lists.offsets)
+        bounds = (offsets - offsets[0]).tolist()
+        for k, n in enumerate(group[wanted].tolist()):
+            indexes = values[bounds[k] : bounds[k + 1]]
+            previous = out[n]
+            out[n] = indexes if previous is None else previous + indexes
     return out
