@@ -19,10 +19,13 @@ $(VENV)/.synced: $(UV) pyproject.toml uv.lock
 	    (apt-get update -qq && apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 \
 	      libharfbuzz-subset0 fonts-dejavu-core >/dev/null) ; } || \
 	  echo "note: install Pango and HarfBuzz-Subset for PDF reports"
-	$(UV) sync --frozen --quiet
+	@# Bytecode is compiled once here: commands then start without compiling what
+	@# they import (also where PYTHONDONTWRITEBYTECODE is set).
+	$(UV) sync --frozen --quiet --compile-bytecode
 	touch $@
 
 install: $(VENV)/.synced
+	@$(VENV)/bin/python -m compileall -q src >/dev/null
 
 demo: install
 	$(RUN) concord demo

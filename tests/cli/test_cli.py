@@ -158,3 +158,14 @@ def test_the_tour_shows_receipts_refusals_rotation_and_an_outside_check(tmp_path
     assert "log size unchanged: 9 entries" in out
     assert "an outside auditor's check" in out
     assert "identical" in out
+
+
+def test_commands_start_without_loading_scipy() -> None:
+    # SciPy serves the statistics of an evaluation; loading it with every command (and
+    # in every verification worker) cost a noticeable part of a second each time.
+    import subprocess
+    import sys
+
+    probe = "import sys, concord.cli.main, concord.registry; print('scipy' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"

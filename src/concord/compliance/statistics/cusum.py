@@ -20,8 +20,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.linalg import solve
-from scipy.special import ndtr
 
 from concord.errors import ComplianceError
 
@@ -135,6 +133,8 @@ def markov_chain_arl(
     width ``w = 2h / (2m − 1)`` around ``j·w``; leaving ``[0, h]`` is absorption. With
     ``R`` the transient transition matrix, the ARL from ``S = 0`` is ``[(I − R)⁻¹ 1]_0``.
     """
+    from scipy.linalg import solve  # SciPy loads when first needed, not with every command
+
     transient = _transition_matrix(k, h, shift, states)
     run_lengths = solve(np.eye(states) - transient, np.ones(states))
     return float(run_lengths[0])
@@ -171,6 +171,8 @@ def alarm_probability_within(
 
 
 def _transition_matrix(k: float, h: float, shift: float, states: int) -> FloatArray:
+    from scipy.special import ndtr
+
     k, h, shift = positive("k", k), positive("h", h), finite_number("shift", shift)
     states = whole_number("states", states, minimum=2)
     width = 2 * h / (2 * states - 1)

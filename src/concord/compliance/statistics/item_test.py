@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import overload
 
 import numpy as np
-from scipy.special import ndtr, ndtri
 
 from concord.errors import ComplianceError
 
@@ -135,6 +134,8 @@ def k_for_false_alarm(alpha: float) -> float:
 
     For example ``α = 0.05`` gives ``k ≈ 1.645`` and ``α = 0.00135`` gives ``k ≈ 3``.
     """
+    from scipy.special import ndtri  # SciPy loads when first needed, not with every command
+
     alpha = probability("alpha", alpha)
     return float(-ndtri(alpha))
 
@@ -149,6 +150,8 @@ def detection_probability(k: float, shift: float) -> float:
 
     ``shift = 0`` gives the false-alarm probability Φ(−k).
     """
+    from scipy.special import ndtr
+
     k = positive("k", k)
     shift = finite_number("shift", shift)
     return float(ndtr(shift - k))
