@@ -99,10 +99,34 @@ def test_float_free_canonical_objects_take_the_fast_path(value: dict[str, object
 
 
 def _numberish_string(data: bytes) -> bool:
-    """Strings like ``":1e"`` look like numbers to the byte scan; the precise path decides."""
-    import re
+    """Strings like ``":1e5,"`` look like numbers to the byte scan; the precise path decides."""
+    from concord.identity.canonical import _FRACTION_OR_EXPONENT
 
-    return re.search(rb"[:,\[]-?[0-9]+[.eE]", data) is not None
+    return _FRACTION_OR_EXPONENT.search(data) is not None
+
+
+def test_key_ids_with_hex_digits_take_the_fast_path() -> None:
+    # A key id such as "ed25519:3940e931..." once looked like the number 3940e9 to the
+    # byte scan, and one statement in ten took the slow path.
+    from concord.identity.canonical import canonical_value
+
+    data = b'{"key_id":"ed25519:3940e93128783520","n":[1,-2],"x":"a:1.5"}'
+    assert canonical_value(data) == {
+        "key_id": "ed25519:3940e93128783520",
+        "n": [1, -2],
+        "x": "a:1.5",
+    }
+
+
+@pytest.mark.parametrize(
+    "data",
+    [b'{"a":1.5}', b"[0.25,1]", b'{"a":[1,-2.5e-7]}', b'{"a":1e+21}', b'{"a":"x:1.5,","b":2}'],
+)
+def test_numbers_with_a_fraction_or_exponent_take_the_precise_path(data: bytes) -> None:
+    from concord.identity.canonical import canonical_value, parse_canonical
+
+    assert canonical_value(data) is None
+    assert parse_canonical(data, what="x")[1] is True
 
 
 @pytest.mark.parametrize(

@@ -79,9 +79,12 @@ class _Flags:
         self.simple = True
 
 
-#: In compact JSON every number follows ``:``, ``,`` or ``[`` (or starts the text).
-#: Inside strings this matches only now and then, and the precise path decides.
-_FRACTION_OR_EXPONENT = re.compile(rb"[:,\[]-?[0-9]+[.eE]")
+#: In compact JSON every number follows ``:``, ``,`` or ``[`` (or starts the text) and
+#: is followed by ``,``, ``]`` or ``}``. Inside strings this matches only now and then
+#: (a key id such as ``ed25519:3940e931…`` does not), and the precise path decides.
+_FRACTION_OR_EXPONENT = re.compile(
+    rb"[:,\[]-?[0-9]+(?:\.[0-9]+(?:[eE][-+]?[0-9]+)?|[eE][-+]?[0-9]+)[,\]}]"
+)
 _NUMBER_START = b"-0123456789"
 
 
