@@ -9,10 +9,13 @@ until the entry that revoked it, and only statements issued on or after its
 from __future__ import annotations
 
 import binascii
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import lru_cache
+from typing import NamedTuple
+
+from pydantic import BaseModel
 
 from concord.errors import AuthorizationError, SignatureError
 from concord.identity.dsse import pae
@@ -28,6 +31,68 @@ from concord.identity.schemas import (
 from concord.ledger.statements import Statement, StatementType
 
 GENESIS_TYPE = "identity.office_established"
+
+
+class NewKey(NamedTuple):
+    """A key an identity statement brings, decoded once; ``problem`` says why it is not
+    a usable key (raised only when the statement is checked, in log order)."""
+
+    key_id: str
+    public_key: bytes
+    valid_from: datetime
+    problem: str | None = None
+
+
+class IdentityChange(NamedTuple):
+    """What an identity statement changes, in plain values: worked out from the body
+    without any state (in a verification worker, say), then checked and applied in
+    log order."""
+
+    kind: str  # "office", "principal", "rotate" or "revoke"
+    principal_id: str
+    name: str = ""
+    roles: tuple[str, ...] = ()
+    party: str | None = None
+    key: NewKey | None = None
+    #: The key retired (rotate) or revoked (revoke).
+    key_id: str | None = None
+    log_verifier_key: str | None = None
+
+
+def new_key(spec: KeySpec) -> NewKey:
+    public = _public_key(spec.public_key, spec.key_id)
+    if isinstance(public, str):
+        return NewKey(spec.key_id, b"", spec.valid_from, public)
+    return NewKey(spec.key_id, public, spec.valid_from)
+
+
+def identity_change(body: BaseModel) -> IdentityChange | None:
+    """The change an identity statement's body makes; None for any other body."""
+    if isinstance(body, PrincipalRegistered):
+        return IdentityChange(
+            "principal",
+            body.principal_id,
+            body.name,
+            tuple(body.roles),
+            body.party,
+            new_key(body.key),
+        )
+    if isinstance(body, KeyRotated):
+        return IdentityChange(
+            "rotate", body.principal_id, key=new_key(body.new_key), key_id=body.retire_key_id
+        )
+    if isinstance(body, KeyRevoked):
+        return IdentityChange("revoke", body.principal_id, key_id=body.key_id)
+    if isinstance(body, OfficeEstablished):
+        return IdentityChange(
+            "office",
+            body.principal_id,
+            body.name,
+            ("office",),
+            key=new_key(body.key),
+            log_verifier_key=body.log_verifier_key,
+        )
+    return None
 
 
 @dataclass(slots=True)
@@ -73,12 +138,13 @@ class IdentityState:
             {**principal.keys, key_id: record},
         )
 
-    def _check_new_key(self, statement: Statement, spec: KeySpec) -> None:
-        _key_record(spec, statement.id)
-        owner = self.key_owner.get(spec.key_id)
+    def _check_new_key(self, statement_id: str, key: NewKey | None) -> None:
+        assert key is not None
+        _key_record(key, statement_id)
+        owner = self.key_owner.get(key.key_id)
         if owner is not None:
             raise AuthorizationError(
-                f"{statement.id}: key {spec.key_id} is already registered (to {owner})"
+                f"{statement_id}: key {key.key_id} is already registered (to {owner})"
             )
 
     def copy(self) -> IdentityState:
@@ -109,16 +175,39 @@ class IdentityState:
             return
         principal = self.principals.get(statement.author)
         if principal is None:
-            raise SignatureError(
-                f"{statement.id}: author {statement.author!r} is not a registered principal"
-            )
+            raise _unregistered(statement.id, statement.author)
         self._check_signature(statement, principal, preverified, defer)
-        if not principal.roles & kind.roles:
-            raise AuthorizationError(
-                f"{statement.id}: {statement.author} (roles: {', '.join(sorted(principal.roles))})"
-                f" may not submit {kind.name}",
-                details=[f"{kind.name} needs one of: {', '.join(sorted(kind.roles))}"],
-            )
+        _check_role(statement.id, principal, kind)
+
+    def authorize_verified(
+        self,
+        statement_id: str,
+        kind: StatementType,
+        author: str,
+        issued_at: datetime,
+        verified: Sequence[tuple[str, bytes]],
+    ) -> bool:
+        """:meth:`authorize` for a statement (not the genesis) whose every signature, in
+        order, was verified as ``(key id, public key)``.
+
+        False when that does not settle it (the author's key has another public key):
+        the caller then authorizes the whole statement.
+        """
+        if kind.name == GENESIS_TYPE:
+            return False
+        principal = self.principals.get(author)
+        if principal is None:
+            raise _unregistered(statement_id, author)
+        for keyid, public in verified:
+            key = principal.keys.get(keyid)
+            if key is None:
+                continue
+            _check_usable(statement_id, keyid, key, issued_at)
+            if key.public_key != public:
+                return False
+            _check_role(statement_id, principal, kind)
+            return True
+        raise _not_signed(statement_id, principal, [keyid for keyid, _ in verified])
 
     def _authorize_genesis(self, statement: Statement, index: int) -> None:
         if index != 0 or statement.type != GENESIS_TYPE:
@@ -129,7 +218,7 @@ class IdentityState:
         assert isinstance(body, OfficeEstablished)
         if statement.author != body.principal_id:
             raise AuthorizationError(f"{statement.id}: the office must register itself")
-        key = _key_record(body.key, statement.id)
+        key = _key_record(new_key(body.key), statement.id)
         record = PrincipalRecord(body.principal_id, body.name, frozenset({"office"}), None)
         record.keys[body.key.key_id] = key
         self._check_signature(statement, record)
@@ -157,13 +246,7 @@ class IdentityState:
             key = principal.keys.get(sig.keyid)
             if key is None:
                 continue
-            if key.revoked:
-                raise SignatureError(f"{statement.id}: key {sig.keyid} has been revoked")
-            if statement.issued_at < key.valid_from:
-                raise SignatureError(
-                    f"{statement.id}: key {sig.keyid} is not valid before "
-                    f"{key.valid_from.isoformat()} (statement issued {statement.issued_at})"
-                )
+            _check_usable(statement.id, sig.keyid, key, statement.issued_at)
             done = bool(preverified) and (
                 (key.public_key, sig.sig, statement.payload_sha256) in preverified
             )
@@ -175,77 +258,118 @@ class IdentityState:
             elif not verify_signature(key.public_key, message, sig.sig):
                 raise SignatureError(f"{statement.id}: signature by {sig.keyid} does not verify")
             return
-        keyids = ", ".join(s.keyid for s in statement.envelope.signatures)
-        raise SignatureError(
-            f"{statement.id}: not signed by a key of {principal.principal_id} (signed by {keyids})"
-        )
+        raise _not_signed(statement.id, principal, [s.keyid for s in statement.envelope.signatures])
 
     def apply(self, statement: Statement) -> None:
         """Update the state with an accepted identity statement."""
-        body = statement.body
-        if isinstance(body, OfficeEstablished):
-            record = PrincipalRecord(body.principal_id, body.name, frozenset({"office"}), None)
-            self.principals[body.principal_id] = record
-            self.add_key(body.principal_id, body.key.key_id, _key_record(body.key, statement.id))
-            self.office_id = body.principal_id
-            self.log_verifier_key = body.log_verifier_key
-        elif isinstance(body, PrincipalRegistered):
-            key = _key_record(body.key, statement.id)
-            self.principals[body.principal_id] = PrincipalRecord(
-                body.principal_id,
-                body.name,
-                frozenset(body.roles),
-                body.party,
-                {body.key.key_id: key},
+        change = identity_change(statement.body)
+        if change is not None:
+            self.apply_change(statement.id, change)
+
+    def apply_change(self, statement_id: str, change: IdentityChange) -> None:
+        """Update the state with an accepted identity statement's change."""
+        kind, principal_id = change.kind, change.principal_id
+        if kind == "principal":
+            assert change.key is not None
+            key = _key_record(change.key, statement_id)
+            self.principals[principal_id] = PrincipalRecord(
+                principal_id,
+                change.name,
+                frozenset(change.roles),
+                change.party,
+                {change.key.key_id: key},
             )
-            self.key_owner[body.key.key_id] = body.principal_id
-        elif isinstance(body, KeyRotated):
-            self.add_key(
-                body.principal_id, body.new_key.key_id, _key_record(body.new_key, statement.id)
-            )
-            if body.retire_key_id:
-                self.revoke_key(body.principal_id, body.retire_key_id)
-        elif isinstance(body, KeyRevoked):
-            self.revoke_key(body.principal_id, body.key_id)
+            self.key_owner[change.key.key_id] = principal_id
+        elif kind == "rotate":
+            assert change.key is not None
+            self.add_key(principal_id, change.key.key_id, _key_record(change.key, statement_id))
+            if change.key_id:
+                self.revoke_key(principal_id, change.key_id)
+        elif kind == "revoke":
+            assert change.key_id is not None
+            self.revoke_key(principal_id, change.key_id)
+        elif kind == "office":
+            assert change.key is not None
+            record = PrincipalRecord(principal_id, change.name, frozenset({"office"}), None)
+            self.principals[principal_id] = record
+            self.add_key(principal_id, change.key.key_id, _key_record(change.key, statement_id))
+            self.office_id = principal_id
+            self.log_verifier_key = change.log_verifier_key
 
     def check(self, statement: Statement) -> None:
         """Domain rules of identity statements, against the current state."""
-        body = statement.body
-        author = self.principals.get(statement.author)
-        if isinstance(body, PrincipalRegistered):
-            if body.principal_id in self.principals:
+        change = identity_change(statement.body)
+        if change is not None:
+            self.check_change(statement.id, statement.author, change)
+
+    def check_change(self, statement_id: str, author_id: str, change: IdentityChange) -> None:
+        """Domain rules of an identity statement's change, against the current state."""
+        principal_id = change.principal_id
+        if change.kind == "principal":
+            if principal_id in self.principals:
                 raise AuthorizationError(
-                    f"{statement.id}: principal {body.principal_id!r} is already registered"
+                    f"{statement_id}: principal {principal_id!r} is already registered"
                 )
-            self._check_new_key(statement, body.key)
-        elif isinstance(body, KeyRotated | KeyRevoked):
-            target = self.principals.get(body.principal_id)
+            self._check_new_key(statement_id, change.key)
+        elif change.kind in ("rotate", "revoke"):
+            target = self.principals.get(principal_id)
             if target is None:
                 raise AuthorizationError(
-                    f"{statement.id}: principal {body.principal_id!r} is not registered"
+                    f"{statement_id}: principal {principal_id!r} is not registered"
                 )
-            if author is None or (
-                statement.author != body.principal_id and "office" not in author.roles
-            ):
+            author = self.principals.get(author_id)
+            if author is None or (author_id != principal_id and "office" not in author.roles):
                 raise AuthorizationError(
-                    f"{statement.id}: only {body.principal_id} or the office may change its keys"
+                    f"{statement_id}: only {principal_id} or the office may change its keys"
                 )
-            if isinstance(body, KeyRotated):
-                self._check_new_key(statement, body.new_key)
-                retire = body.retire_key_id
+            if change.kind == "rotate":
+                self._check_new_key(statement_id, change.key)
+                retire = change.key_id
                 if retire is not None and retire not in target.keys:
-                    raise AuthorizationError(f"{statement.id}: no key {retire} to retire")
-            elif body.key_id not in target.keys:
+                    raise AuthorizationError(f"{statement_id}: no key {retire} to retire")
+            elif change.key_id not in target.keys:
                 raise AuthorizationError(
-                    f"{statement.id}: {body.principal_id} has no key {body.key_id}"
+                    f"{statement_id}: {principal_id} has no key {change.key_id}"
                 )
 
 
-def _key_record(spec: KeySpec, statement_id: str) -> KeyRecord:
-    public = _public_key(spec.public_key, spec.key_id)
-    if isinstance(public, str):
-        raise SignatureError(f"{statement_id}: {public}")
-    return KeyRecord(public, spec.valid_from)
+def _unregistered(statement_id: str, author: str) -> SignatureError:
+    return SignatureError(f"{statement_id}: author {author!r} is not a registered principal")
+
+
+def _not_signed(
+    statement_id: str, principal: PrincipalRecord, keyids: Sequence[str]
+) -> SignatureError:
+    return SignatureError(
+        f"{statement_id}: not signed by a key of {principal.principal_id} "
+        f"(signed by {', '.join(keyids)})"
+    )
+
+
+def _check_usable(statement_id: str, keyid: str, key: KeyRecord, issued_at: datetime) -> None:
+    """Raise unless ``key`` may sign a statement issued at ``issued_at``."""
+    if key.revoked:
+        raise SignatureError(f"{statement_id}: key {keyid} has been revoked")
+    if issued_at < key.valid_from:
+        raise SignatureError(
+            f"{statement_id}: key {keyid} is not valid before "
+            f"{key.valid_from.isoformat()} (statement issued {issued_at})"
+        )
+
+
+def _check_role(statement_id: str, principal: PrincipalRecord, kind: StatementType) -> None:
+    if not principal.roles & kind.roles:
+        raise AuthorizationError(
+            f"{statement_id}: {principal.principal_id} "
+            f"(roles: {', '.join(sorted(principal.roles))}) may not submit {kind.name}",
+            details=[f"{kind.name} needs one of: {', '.join(sorted(kind.roles))}"],
+        )
+
+
+def _key_record(key: NewKey, statement_id: str) -> KeyRecord:
+    if key.problem is not None:
+        raise SignatureError(f"{statement_id}: {key.problem}")
+    return KeyRecord(key.public_key, key.valid_from)
 
 
 @lru_cache(maxsize=256)
