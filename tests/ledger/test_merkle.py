@@ -15,6 +15,7 @@ from concord.errors import VerificationError
 from concord.ledger.merkle import (
     EMPTY_ROOT,
     Frontier,
+    Segment,
     consistency_proof,
     consistency_proof_ranges,
     full_subtrees,
@@ -347,6 +348,53 @@ def test_frontier_append_reports_leaf_first() -> None:
         (2, 0, NODES[(2, 0)]),
     ]
     assert Frontier().root() == EMPTY_ROOT
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    length=st.integers(min_value=1, max_value=300),
+    ranges_before=st.integers(min_value=0, max_value=6),
+    data=st.data(),
+)
+def test_a_segment_gives_the_nodes_and_roots_of_appending_its_leaves(
+    length: int, ranges_before: int, data: st.DataObject
+) -> None:
+    # A verification worker hashes a range of leaves on its own; the main process then
+    # appends the range's subtrees, or takes a root part-way through it.
+    span = 1 << (length - 1).bit_length()
+    start = span * ranges_before
+    leaves = LEAF_HASHES[start : start + length]
+    segment = Segment(start, leaves)
+    inside = {
+        (level, index): value
+        for (level, index), value in NODES.items()
+        if level >= 1 and index << level >= start and (index + 1) << level <= start + length
+    }
+    assert {(level, index): value for level, index, value in segment.nodes()} == inside
+    frontier = Frontier()
+    frontier.extend(LEAF_HASHES[:start])
+    count = data.draw(st.integers(min_value=0, max_value=length), label="prefix")
+    edge = [value for _, value in segment.edge(count)]
+    assert frontier.root_with(edge) == root_from_leaf_hashes(LEAF_HASHES[: start + count])
+    one_by_one = frontier.copy()
+    appended = one_by_one.extend(leaves)
+    pushed = [
+        node for level, value in segment.edge() for node in frontier.push_subtree(level, value)
+    ]
+    # Pushing the subtrees completes the same nodes above them as appending every leaf.
+    assert set(pushed) <= set(appended)
+    assert {n for n in appended if (n[0], n[1]) not in inside and n[0] > 0} <= set(pushed)
+    assert frontier.root() == one_by_one.root()
+    assert frontier.size == one_by_one.size
+
+
+def test_a_subtree_is_pushed_only_where_it_starts_a_node() -> None:
+    frontier = Frontier()
+    frontier.extend(LEAF_HASHES[:6])
+    with pytest.raises(ValueError, match="level 2 cannot start at leaf 6"):
+        frontier.push_subtree(2, NODES[(2, 1)])
+    with pytest.raises(ValueError, match="cannot start at leaf 6"):
+        Segment(6, LEAF_HASHES[6:10])
 
 
 # --- Properties up to 5,000 leaves --------------------------------------------------

@@ -98,7 +98,36 @@ def _other_checkpoint_key(ws: Workspace) -> None:
     )
 
 
+def _checkpoint_over_other_entries(ws: Workspace) -> None:
+    # Signed with the office's own key, at a size inside a range (ranges of 8 here), over
+    # the root of one entry fewer.
+    note = ws.ledger.signer.sign(Checkpoint(ws.ledger.origin, 13, ws.ledger.root(12)).text())
+    tamper_log(ws, "DELETE FROM ledger_checkpoint WHERE size = 13")
+    tamper_log(
+        ws,
+        "INSERT INTO ledger_checkpoint (size, root, note) VALUES (13, :r, :n)",
+        r=ws.ledger.root(12),
+        n=note,
+    )
+
+
+def _alter_node(level: int, index: int) -> Callable[[Workspace], None]:
+    return lambda ws: tamper_log(
+        ws,
+        "UPDATE ledger_node SET hash = :h WHERE level = :l AND idx = :i",
+        h=b"\1" * 32,
+        l=level,
+        i=index,
+    )
+
+
 TAMPERING: dict[str, Callable[[Workspace], None]] = {
+    "checkpoint over other entries, inside a range": _checkpoint_over_other_entries,
+    "altered range root": _alter_node(3, 1),
+    "altered tree node above the ranges": _alter_node(4, 0),
+    "deleted interior node": lambda ws: tamper_log(
+        ws, "DELETE FROM ledger_node WHERE level = 1 AND idx = 9"
+    ),
     "untouched": lambda ws: None,
     "flipped byte": _flip_byte,
     "forged signature": _forge_signature,
@@ -212,3 +241,23 @@ def test_a_tiles_export_verifies_in_ranges_as_in_one_walk(
     )
     assert isinstance(walked, str)
     assert in_ranges == walked
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_verification_leaves_the_garbage_collector_as_it_found_it(
+    ws: Workspace, pool: SignaturePool, enabled: bool
+) -> None:
+    # Verification pauses the cyclic collector while it makes millions of small objects.
+    import gc
+
+    was = gc.isenabled()
+    (gc.enable if enabled else gc.disable)()
+    try:
+        verify_database(ws.ledger, ws.verifier, parallel_from=0, pool=pool)
+        assert gc.isenabled() is enabled
+        _forge_signature_at(ws, 20)
+        with pytest.raises(VerificationError):
+            verify_database(ws.ledger, ws.verifier, parallel_from=WALK)
+        assert gc.isenabled() is enabled
+    finally:
+        (gc.enable if was else gc.disable)()

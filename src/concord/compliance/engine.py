@@ -9,9 +9,7 @@ statement that names the checkpoint.
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
@@ -30,6 +28,7 @@ from concord.evidence.blobs import BlobStore
 from concord.ledger.models import LedgerEntry
 from concord.ledger.receipts import Receipt
 from concord.ledger.statements import parse_statement
+from concord.runtime import cycle_collection_paused
 from concord.treaty.calendar import Period, parse_period
 from concord.treaty.models import Requirement
 from concord.treaty.registry import treaty_in_force
@@ -78,7 +77,7 @@ def evaluate_requirements(
     # From here on, a query can read the store and nothing else on this machine.
     con.execute("SET enable_external_access = false")
     ctx = EvaluationContext(con=con, treaty=treaty, period=period, as_of=as_of, uncertainties=table)
-    with _cycle_collection_paused():
+    with cycle_collection_paused():
         return sorted_findings(_each(ctx, requirements, progress))
 
 
@@ -94,24 +93,6 @@ def _each(
         if progress is not None:
             progress(requirement)
     return findings
-
-
-@contextmanager
-def _cycle_collection_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while findings are made.
-
-    An evaluation makes tens of thousands of findings, which hold no reference cycles;
-    every few hundred of them would otherwise set off a collection that walks the objects
-    already alive, which took about as long as making the findings. Reference counting
-    still frees everything; the collector is switched back on as it was found.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _last_issued(ws: Workspace, size: int) -> date:

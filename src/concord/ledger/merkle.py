@@ -17,7 +17,7 @@ in two steps, so that storage can fetch every hash it needs in one query::
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 from concord.errors import VerificationError
 
@@ -284,6 +284,46 @@ def _verify_consistency_steps(
     return fr == first_hash and sr == second_hash and sn == 0
 
 
+class Segment:
+    """The perfect subtrees of the leaves ``start .. start + n - 1`` of a tree, where
+    ``start`` is a multiple of a power of two no smaller than ``n`` (such as one range of
+    a verification), computed from the leaf hashes alone."""
+
+    def __init__(self, start: int, leaves: Sequence[bytes]) -> None:
+        span = 1 << max(0, (len(leaves) - 1).bit_length())
+        if start % span:
+            raise ValueError(f"a segment of {len(leaves)} leaves cannot start at leaf {start}")
+        self.start = start
+        self.size = len(leaves)
+        #: Hashes by level: ``levels[k][i]`` is node ``(k, (start >> k) + i)``.
+        self.levels: list[list[bytes]] = [list(leaves)]
+        level = self.levels[0]
+        while len(level) > 1:
+            level = [node_hash(a, b) for a, b in zip(level[0::2], level[1::2], strict=False)]
+            self.levels.append(level)
+
+    def nodes(self) -> Iterator[NewNode]:
+        """Every perfect node of level 1 and above inside the segment, level by level."""
+        for level in range(1, len(self.levels)):
+            first = self.start >> level
+            for offset, value in enumerate(self.levels[level]):
+                yield level, first + offset, value
+
+    def edge(self, count: int | None = None) -> list[tuple[int, bytes]]:
+        """The first ``count`` leaves (all by default) as perfect subtrees, largest first:
+        what a frontier at ``start`` appends to take them in."""
+        count = self.size if count is None else count
+        if not 0 <= count <= self.size:
+            raise ValueError(f"{count} leaves are not a prefix of this segment")
+        out: list[tuple[int, bytes]] = []
+        offset = 0
+        for level in range(count.bit_length() - 1, -1, -1):
+            if count >> level & 1:
+                out.append((level, self.levels[level][offset >> level]))
+                offset += 1 << level
+        return out
+
+
 class Frontier:
     """The right edge of a tree (a "compact range"): enough to append and to get the root.
 
@@ -326,20 +366,36 @@ class Frontier:
             self._push(leaf, created)
         return created
 
-    def _push(self, leaf: bytes, created: list[NewNode] | None) -> None:
-        level, index, value = 0, self._size, leaf
+    def push_subtree(self, level: int, value: bytes) -> list[NewNode]:
+        """Append the perfect subtree of ``2**level`` leaves whose hash is ``value``; return
+        every perfect node it completes, itself first. The size must be a multiple of
+        ``2**level`` (so the subtree is a node of the tree)."""
+        if self._size & ((1 << level) - 1):
+            raise ValueError(f"a subtree of level {level} cannot start at leaf {self._size}")
+        created: list[NewNode] = []
+        self._push(value, created, level)
+        return created
+
+    def root_with(self, edge: Sequence[bytes]) -> bytes:
+        """The root after appending perfect subtrees ``edge`` (largest first, each smaller
+        than the smallest on this frontier's edge and aligned), without appending them."""
+        return _fold_right([*self._edge, *edge])
+
+    def _push(self, leaf: bytes, created: list[NewNode] | None, level: int = 0) -> None:
+        leaves = 1 << level
+        index, value = self._size >> level, leaf
         if created is not None:
-            created.append((0, index, value))
+            created.append((level, index, value))
         # Each trailing 1-bit of the old size is a perfect subtree on the edge that
         # the new leaf's subtree now pairs with (RFC 9162 §2.1.1, k = power of two).
-        remaining = self._size
+        remaining = self._size >> level
         while remaining & 1:
             value = node_hash(self._edge.pop(), value)
             level, index, remaining = level + 1, index >> 1, remaining >> 1
             if created is not None:
                 created.append((level, index, value))
         self._edge.append(value)
-        self._size += 1
+        self._size += leaves
 
     def nodes(self) -> dict[NodeId, bytes]:
         """The edge's perfect-subtree hashes by node id (``full_subtrees(0, size)``)."""

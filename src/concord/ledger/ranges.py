@@ -2,11 +2,13 @@
 
 Worker processes each take a range of entries and do everything that does not depend
 on what came before: read the entries, re-hash them, compare the stored leaf hashes,
-parse and schema-check the statements, and check the signatures of keys already seen
-signing. The main process takes the ranges back in log order and does what does:
-it replays the identity statements, checks that each signing key was its author's
-and valid at that point and that the author's role allows the statement, grows the
-tree and compares it with the stored hashes and the signed checkpoints.
+parse and schema-check the statements, check the signatures of keys already seen
+signing, work out what identity statements change, and hash the range's part of the
+tree, comparing it with the stored tree hashes. The main process takes the ranges
+back in log order and does what does: it replays the identity changes, checks that
+each signing key was its author's and valid at that point and that the author's role
+allows the statement, appends each range's subtrees to the tree, compares the stored
+hashes above them, and checks the signed checkpoints.
 
 A signature a worker could not check (its key had not yet signed anything when the
 range was handed out) is checked by the main process, so the verdict never depends
@@ -18,7 +20,7 @@ from __future__ import annotations
 
 import binascii
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -36,19 +38,24 @@ from concord.identity.keys import verify_signature
 from concord.identity.preverify import SignaturePool
 from concord.identity.schemas import OfficeEstablished
 from concord.identity.service import IDENTITY_TYPES
-from concord.ledger.statements import Statement, StatementRegistry
+from concord.identity.state import IdentityChange, identity_change
+from concord.ledger.merkle import Segment
+from concord.ledger.statements import Statement, StatementRegistry, StatementType
 from concord.ledger.store import EntryRangeReader
 from concord.ledger.tiles import TileReader
+from concord.ledger.tree_check import compare_stored
+from concord.runtime import cycle_collection_paused
 
 #: Entries per range: large enough that handing a range over costs little, small
-#: enough that every worker has several.
+#: enough that every worker has several. A power of two, so that each range is one
+#: perfect subtree of the log.
 RANGE = 4096
 
 Row = tuple[int, bytes, bytes | None]
 #: (statement id, type, author, issued at, payload, signatures as (key id, signature),
-#: signatures the worker verified as (public key, signature, payload SHA-256)). Bodies stay behind:
-#: the main process needs only identity bodies, and reads them from the payload
-#: (cheaper than unpickling a model).
+#: signatures the worker verified, in order, as (key id, public key), what the statement
+#: changes in identity). Bodies stay behind: the main process needs only the identity
+#: change, or, for a statement it must check in full, the payload.
 Checked = tuple[
     str,
     str,
@@ -56,7 +63,8 @@ Checked = tuple[
     datetime,
     bytes,
     tuple[tuple[str, bytes], ...],
-    tuple[tuple[bytes, bytes, bytes], ...],
+    tuple[tuple[str, bytes], ...],
+    IdentityChange | None,
 ]
 
 
@@ -71,6 +79,10 @@ class EntrySource(Protocol):
     def read(self, start: int, end: int) -> list[Row]: ...
 
     def next_index(self, position: int) -> int | None: ...
+
+    def stored_nodes(self, level: int, start: int, end: int) -> dict[int, bytes]:
+        """Stored hashes of the tree nodes of ``level`` with index in ``[start, end)``."""
+        ...
 
 
 @lru_cache(maxsize=4)
@@ -98,6 +110,9 @@ class DatabaseEntries:
     def next_index(self, position: int) -> int | None:
         return _reader(self.url).next_index(position)
 
+    def stored_nodes(self, level: int, start: int, end: int) -> dict[int, bytes]:
+        return _reader(self.url).nodes(level, start, end)
+
 
 @dataclass(frozen=True, slots=True)
 class TileEntries:
@@ -114,15 +129,27 @@ class TileEntries:
     def next_index(self, position: int) -> int | None:
         return position if position < self.size else None
 
+    def stored_nodes(self, level: int, start: int, end: int) -> dict[int, bytes]:
+        return {}  # an export's tree is checked against its tiles elsewhere
+
 
 @dataclass(slots=True)
 class RangeResult:
-    """What a worker established about a range: per entry, then the first problem."""
+    """What a worker established about a range: per entry, the tree, then the problems."""
 
     start: int
-    leaves: list[bytes] = field(default_factory=list)
     statements: list[Checked] = field(default_factory=list)
+    #: The checked entries as perfect subtrees (level, hash), largest first.
+    edge: list[tuple[int, bytes]] = field(default_factory=list)
+    #: For each checkpoint size inside the checked entries: the edge of the entries of
+    #: the range before it (hashes, largest first).
+    roots: dict[int, list[bytes]] = field(default_factory=dict)
+    #: Stored interior tree hashes compared with the recomputed ones.
+    tree_nodes: int = 0
+    #: The first bad entry (the entries before it were checked).
     error: tuple[str, list[str]] | None = None
+    #: A stored tree hash that does not match (every entry was checked).
+    tree_error: tuple[str, list[str]] | None = None
 
 
 def check_range(
@@ -132,51 +159,90 @@ def check_range(
     end: int,
     signers: dict[str, bytes],
     max_entry_bytes: int,
+    sizes: tuple[int, ...] = (),
 ) -> RangeResult:
-    """Everything about entries ``start..end-1`` that needs no earlier entry (in a worker)."""
+    """Everything about entries ``start..end-1`` that needs no earlier entry (in a worker).
+
+    ``start`` must be a multiple of a power of two no smaller than ``end - start``;
+    ``sizes`` are the checkpoint sizes in ``(start, end]``.
+    """
     from concord.ledger.verify import check_leaf, parse_entry
 
-    result = RangeResult(start)
-    try:
-        rows = source.read(start, end)
-    except VerificationError as exc:
-        result.error = (exc.message, exc.details)
-        return result
-    expected = start
-    for index, entry, stored in rows:
-        if index != expected:
-            result.error = _missing(expected, index)
-            return result
+    with cycle_collection_paused():  # many small objects, no cycles
+        result = RangeResult(start)
+        leaves: list[bytes] = []
         try:
-            leaf = check_leaf(index, entry, stored, tree_stored=source.tree_stored)
-            statement = parse_entry(index, entry, registry, max_entry_bytes)
+            rows = source.read(start, end)
         except VerificationError as exc:
             result.error = (exc.message, exc.details)
             return result
-        verified = []
-        message = None
-        for sig in statement.envelope.signatures:
-            public = signers.get(sig.keyid)
-            if public is not None:
-                message = message or pae(statement.envelope.payload_type, statement.payload)
-                if verify_signature(public, message, sig.sig):
-                    verified.append((public, sig.sig, statement.payload_sha256))
-        result.leaves.append(leaf)
-        result.statements.append(
-            (
-                statement.id,
-                statement.type,
-                statement.author,
-                statement.issued_at,
-                statement.payload,
-                tuple((sig.keyid, sig.sig) for sig in statement.envelope.signatures),
-                tuple(verified),
-            )
-        )
-        expected += 1
-    if expected < end:
-        result.error = _missing(expected, source.next_index(expected))
-    return result
+        expected = start
+        for index, entry, stored in rows:
+            if index != expected:
+                result.error = _missing(expected, index)
+                break
+            try:
+                leaf = check_leaf(index, entry, stored, tree_stored=source.tree_stored)
+                statement = parse_entry(index, entry, registry, max_entry_bytes)
+            except VerificationError as exc:
+                result.error = (exc.message, exc.details)
+                break
+            leaves.append(leaf)
+            result.statements.append(_checked(statement, signers))
+            expected += 1
+        if result.error is None and expected < end:
+            result.error = _missing(expected, source.next_index(expected))
+        segment = Segment(start, leaves)
+        result.roots = {
+            size: [value for _, value in segment.edge(size - start)]
+            for size in sizes
+            if size - start <= len(leaves)
+        }
+        if result.error is None:
+            result.edge = segment.edge()
+            if source.tree_stored:
+                result.tree_nodes, result.tree_error = _compare_stored(source, segment)
+        return result
+
+
+def _checked(statement: Statement, signers: dict[str, bytes]) -> Checked:
+    """A parsed statement for the main process, with the signatures checked here."""
+    verified = []
+    message = None
+    for sig in statement.envelope.signatures:
+        public = signers.get(sig.keyid)
+        if public is not None:
+            message = message or pae(statement.envelope.payload_type, statement.payload)
+            if verify_signature(public, message, sig.sig):
+                verified.append((sig.keyid, public))
+    change = identity_change(statement.body) if statement.type in IDENTITY_TYPES else None
+    return (
+        statement.id,
+        statement.type,
+        statement.author,
+        statement.issued_at,
+        statement.payload,
+        tuple((sig.keyid, sig.sig) for sig in statement.envelope.signatures),
+        tuple(verified),
+        change,
+    )
+
+
+def _compare_stored(
+    source: EntrySource, segment: Segment
+) -> tuple[int, tuple[str, list[str]] | None]:
+    """Compare the segment's interior nodes with the stored ones, level by level."""
+    compared = 0
+    for level in range(1, len(segment.levels)):
+        values = segment.levels[level]
+        first = segment.start >> level
+        computed = list(enumerate(values, first))
+        try:
+            compare_stored(level, computed, source.stored_nodes(level, first, first + len(values)))
+        except VerificationError as exc:
+            return compared, (exc.message, exc.details)
+        compared += len(values)
+    return compared, None
 
 
 def _missing(expected: int, following: int | None) -> tuple[str, list[str]]:
@@ -201,7 +267,16 @@ class Walker(Protocol):
         preverified: frozenset[tuple[bytes, bytes, bytes]] = ...,
     ) -> None: ...
 
-    def grow(self, leaf: bytes) -> None: ...
+    def accept_verified(
+        self,
+        index: int,
+        checked: Checked,
+        kind: StatementType,
+    ) -> bool: ...
+
+    def check_root(self, size: int, edge: list[bytes]) -> None: ...
+
+    def grow_range(self, edge: list[tuple[int, bytes]], compared: int) -> None: ...
 
     def signing_key(self, author: str, keyid: str) -> bytes | None: ...
 
@@ -214,17 +289,30 @@ def verify_ranges(
     registry: StatementRegistry,
     max_entry_bytes: int,
     progress: Callable[[int], None] | None,
+    checkpoint_sizes: Iterable[int] = (),
 ) -> bool:
     """Verify entries ``0..size-1`` in ranges; False when the pool cannot run them."""
+    step = RANGE
+    if step < 1 or step & (step - 1):
+        raise ValueError(f"ranges of {step} entries: not a power of two")
     signers = _genesis_signer(source, registry, max_entry_bytes)
+    wanted = sorted(checkpoint_sizes)
     in_flight: deque[Future[RangeResult]] = deque()
     next_start = 0
     ahead = 2 * pool.workers + 1
     while next_start < size or in_flight:
         while next_start < size and len(in_flight) < ahead:
-            end = min(size, next_start + RANGE)
+            end = min(size, next_start + step)
+            inside = tuple(n for n in wanted if next_start < n <= end)
             future = pool.call(
-                check_range, source, registry, next_start, end, dict(signers), max_entry_bytes
+                check_range,
+                source,
+                registry,
+                next_start,
+                end,
+                dict(signers),
+                max_entry_bytes,
+                inside,
             )
             if future is None:
                 if next_start == 0:
@@ -233,19 +321,38 @@ def verify_ranges(
             in_flight.append(future)
             next_start = end
         result = in_flight.popleft().result()
-        for offset, (leaf, checked) in enumerate(
-            zip(result.leaves, result.statements, strict=True)
-        ):
-            _accept(walk, registry, result.start + offset, checked, signers)
-            walk.grow(leaf)
+        _take(walk, registry, result, signers)
         if progress is not None:
-            progress(len(result.leaves))
-        if result.error is not None:
+            progress(len(result.statements))
+        problem = result.error or result.tree_error
+        if problem is not None:
             for pending in in_flight:
                 pending.cancel()
-            message, details = result.error
+            message, details = problem
             raise VerificationError(message, details=details)
     return True
+
+
+def _take(
+    walk: Walker, registry: StatementRegistry, result: RangeResult, signers: dict[str, bytes]
+) -> None:
+    """A range's entries in log order, the checkpoints inside it, then its subtrees."""
+    index = result.start
+    roots = result.roots
+    types = registry.types
+    for checked in result.statements:
+        kind = types[checked[1]]
+        if not (
+            index
+            and len(checked[6]) == len(checked[5])
+            and walk.accept_verified(index, checked, kind)
+        ):
+            _accept(walk, registry, index, checked, signers)
+        index += 1
+        if index in roots:
+            walk.check_root(index, roots[index])
+    if result.error is None:
+        walk.grow_range(result.edge, result.tree_nodes)
 
 
 def _accept(
@@ -255,7 +362,8 @@ def _accept(
     checked: Checked,
     signers: dict[str, bytes],
 ) -> None:
-    sid, kind, author, issued_at, payload, signatures, verified = checked
+    """A statement checked in full: some signature was not verified by the worker."""
+    sid, kind, author, issued_at, payload, signatures, verified, _change = checked
     envelope = Envelope(
         PAYLOAD_TYPE, payload, tuple(Signature(keyid, sig) for keyid, sig in signatures)
     )
@@ -263,7 +371,12 @@ def _accept(
     if kind in IDENTITY_TYPES:  # schema-checked by the worker already
         body = registry.types[kind].body.model_validate(orjson.loads(payload)["body"])
     statement = Statement(sid, kind, author, issued_at, body, payload, envelope, b"")
-    walk.accept(index, statement, frozenset(verified))
+    publics = dict(verified)
+    digest = statement.payload_sha256
+    preverified = frozenset(
+        (publics[keyid], sig, digest) for keyid, sig in signatures if keyid in publics
+    )
+    walk.accept(index, statement, preverified)
     if len(verified) < len(signatures):  # let later ranges check this author's key
         for keyid, _sig in signatures:
             if keyid not in signers:

@@ -173,6 +173,10 @@ class EntryRangeReader:
         self._leaves = (
             f"SELECT idx, hash FROM ledger_node WHERE level = 0 AND idx >= {mark} AND idx < {mark}"
         )
+        self._nodes = (
+            f"SELECT idx, hash FROM ledger_node WHERE level = {mark} AND idx >= {mark} "
+            f"AND idx < {mark}"
+        )
         self._next = f"SELECT min(idx) FROM ledger_entry WHERE idx >= {mark}"
         self._size = "SELECT max(idx) FROM ledger_entry"
 
@@ -186,6 +190,11 @@ class EntryRangeReader:
         cursor.execute(self._leaves, (start, end))
         leaves = {int(idx): bytes(digest) for idx, digest in cursor.fetchall()}
         return [(int(idx), bytes(entry), leaves.get(int(idx))) for idx, entry in rows]
+
+    def nodes(self, level: int, start: int, end: int) -> dict[int, bytes]:
+        """Stored hashes of the tree nodes of ``level`` with index in ``[start, end)``."""
+        self._cursor.execute(self._nodes, (level, start, end))
+        return {int(idx): bytes(digest) for idx, digest in self._cursor.fetchall()}
 
     def next_index(self, position: int) -> int | None:
         """The first stored index at or after ``position``."""

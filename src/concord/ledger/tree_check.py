@@ -47,18 +47,22 @@ class StoredTreeCheck:
 
     def _check(self, level: int, batch: list[tuple[int, bytes]]) -> None:
         first, last = batch[0][0], batch[-1][0]
-        stored = dict(self._source(level, first, last + 1))
-        for idx, digest in batch:
-            have = stored.get(idx)
-            if have is None:
-                raise VerificationError(f"tree node ({level}, {idx}) is missing from storage")
-            if have != digest:
-                raise VerificationError(
-                    f"stored tree node ({level}, {idx}) does not match the hash recomputed "
-                    "from the entries",
-                    details=["the stored tree hashes were altered"],
-                )
+        compare_stored(level, batch, dict(self._source(level, first, last + 1)))
         self.checked += len(batch)
+
+
+def compare_stored(level: int, computed: list[tuple[int, bytes]], stored: dict[int, bytes]) -> None:
+    """Raise at the first of ``computed`` (index, hash) of ``level`` not stored as computed."""
+    for idx, digest in computed:
+        have = stored.get(idx)
+        if have is None:
+            raise VerificationError(f"tree node ({level}, {idx}) is missing from storage")
+        if have != digest:
+            raise VerificationError(
+                f"stored tree node ({level}, {idx}) does not match the hash recomputed "
+                "from the entries",
+                details=["the stored tree hashes were altered"],
+            )
 
 
 def database_nodes(session: Session) -> NodeSource:

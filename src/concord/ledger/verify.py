@@ -20,9 +20,10 @@ from concord.identity.state import IdentityState
 from concord.ledger import merkle
 from concord.ledger.deferred import DeferredSignatures
 from concord.ledger.notes import Checkpoint, NoteVerifier, open_checkpoint
-from concord.ledger.ranges import EntrySource, verify_ranges
-from concord.ledger.statements import Statement, StatementRegistry, parse_statement
+from concord.ledger.ranges import Checked, EntrySource, verify_ranges
+from concord.ledger.statements import Statement, StatementRegistry, StatementType, parse_statement
 from concord.ledger.tree_check import StoredTreeCheck
+from concord.runtime import cycle_collection_paused
 
 Progress = Callable[[int], None]
 #: Below this many entries the log is walked in this process: starting workers that
@@ -82,21 +83,24 @@ def verify_entries(
     in_ranges = pool is not None and source is not None and size >= max(1, parallel_from)
     deferred = DeferredSignatures(pool) if pool is not None and not in_ranges else None
     walk = _Walk(registry, max_entry_bytes, wanted, trusted, deferred, stored_tree)
-    try:
-        _check_root_at(walk.frontier, wanted, trusted)
-        if not (
-            in_ranges
-            and pool is not None
-            and source is not None
-            and verify_ranges(source, size, walk, pool, registry, max_entry_bytes, progress)
-        ):
-            walk.run(entries, progress)
-        if stored_tree is not None:
-            report.tree_nodes = stored_tree.finish()
-    except VerificationError:
-        if deferred is not None:
-            deferred.settle()  # an earlier bad signature is the first problem to report
-        raise
+    with cycle_collection_paused():  # millions of small objects, no cycles
+        try:
+            _check_root_at(walk.frontier, wanted, trusted)
+            if not (
+                in_ranges
+                and pool is not None
+                and source is not None
+                and verify_ranges(
+                    source, size, walk, pool, registry, max_entry_bytes, progress, wanted
+                )
+            ):
+                walk.run(entries, progress)
+            if stored_tree is not None:
+                report.tree_nodes = stored_tree.finish()
+        except VerificationError:
+            if deferred is not None:
+                deferred.settle()  # an earlier bad signature is the first problem to report
+            raise
     if deferred is not None:
         deferred.settle()
     report.size = report.statements = walk.frontier.size
@@ -185,6 +189,38 @@ class _Walk:
             raise VerificationError(f"entry {index}: {exc.message}", details=exc.details) from exc
         self.types[statement.type] = self.types.get(statement.type, 0) + 1
 
+    def accept_verified(self, index: int, checked: Checked, kind: StatementType) -> bool:
+        """:meth:`accept` for a statement a worker parsed and whose every signature it
+        verified; False when that does not settle it (then :meth:`accept` it in full)."""
+        sid, _type, author, issued_at, _payload, _signatures, verified, change = checked
+        identity = self.identity
+        try:
+            if not identity.authorize_verified(sid, kind, author, issued_at, verified):
+                return False
+            if change is not None:
+                identity.check_change(sid, author, change)
+                identity.apply_change(sid, change)
+        except ConcordError as exc:
+            raise VerificationError(f"entry {index}: {exc.message}", details=exc.details) from exc
+        self.types[kind.name] = self.types.get(kind.name, 0) + 1
+        return True
+
+    def check_root(self, size: int, edge: list[bytes]) -> None:
+        """Check a signed root inside a range: the tree now plus ``edge`` (not yet grown)."""
+        _check_root(size, self.frontier.root_with(edge), self.wanted, self.trusted)
+
+    def grow_range(self, edge: list[tuple[int, bytes]], compared: int) -> None:
+        """Append a range's perfect subtrees, whose ``compared`` stored interior hashes a
+        worker has checked; compare the stored nodes they complete above them."""
+        for level, value in edge:
+            created = self.frontier.push_subtree(level, value)
+            if self.stored_tree is not None:
+                self.stored_tree.add(created)
+        if self.stored_tree is not None:
+            self.stored_tree.checked += compared
+        if self.frontier.size in self.wanted:
+            _check_root_at(self.frontier, self.wanted, self.trusted)
+
     def signing_key(self, author: str, keyid: str) -> bytes | None:
         """The public key of ``author``'s key ``keyid``, if the author holds it now."""
         principal = self.identity.principals.get(author)
@@ -229,8 +265,15 @@ def parse_entry(
 def _check_root_at(
     frontier: merkle.Frontier, wanted: dict[int, Checkpoint], trusted: Checkpoint | None
 ) -> None:
-    checkpoint = wanted.get(frontier.size)
-    if checkpoint is None or frontier.root() == checkpoint.root:
+    if frontier.size in wanted:
+        _check_root(frontier.size, frontier.root(), wanted, trusted)
+
+
+def _check_root(
+    size: int, root: bytes, wanted: dict[int, Checkpoint], trusted: Checkpoint | None
+) -> None:
+    checkpoint = wanted.get(size)
+    if checkpoint is None or root == checkpoint.root:
         return
     if trusted is not None and checkpoint is trusted:
         raise VerificationError(
