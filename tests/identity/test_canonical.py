@@ -155,3 +155,47 @@ def test_a_top_level_number_is_left_to_the_precise_path() -> None:
 
     assert canonical_value(b"1") is None
     assert parse_canonical(b"1", what="x") == (1, True)
+
+
+def _envelope_bytes(payload: str, sig: dict[str, str]) -> bytes:
+    import json
+
+    envelope = {
+        "payload": payload,
+        "payloadType": "application/vnd.concord.statement+json",
+        "signatures": [sig],
+    }
+    return json.dumps(envelope, sort_keys=True, separators=(",", ":")).encode()
+
+
+@pytest.mark.parametrize(
+    ("payload", "sig"),
+    [
+        ("QR==", {"keyid": "k", "sig": "QQ=="}),  # base64 with stray bits: "QQ==" is canonical
+        ("QQ==", {"keyid": "k", "sig": "QR=="}),
+        ("QQ==", {"keyid": "k", "sig": "QQ==", "x": "1"}),  # a field the envelope drops
+        ("QQ==", {"keyid": "k\u00e9", "sig": "QQ=="}),  # not ASCII: the precise path decides
+    ],
+)
+def test_compact_envelope_bytes_count_as_canonical_only_when_they_are(
+    payload: str, sig: dict[str, str]
+) -> None:
+    # Stored entries that are compact and sorted skip re-serialisation, but only when
+    # re-serialising could not change them.
+    from concord.identity.canonical import canonical_json
+    from concord.identity.dsse import parse_envelope
+
+    data = _envelope_bytes(payload, sig)
+    envelope = parse_envelope(data)
+    assert envelope.canonical is None
+    assert envelope.canonical_bytes() == canonical_json(envelope.to_json())
+
+
+def test_a_canonical_stored_envelope_is_its_own_canonical_form() -> None:
+    from concord.identity.dsse import parse_envelope
+
+    data = _envelope_bytes("QQ==", {"keyid": "k", "sig": "QQ=="})
+    envelope = parse_envelope(data)
+    assert envelope.canonical == data
+    assert envelope.canonical_bytes() == data
+    assert envelope == parse_envelope(data.decode())  # the same envelope either way

@@ -7,7 +7,7 @@ payload, so a signature cannot be replayed under another payload type.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
@@ -39,6 +39,8 @@ class Envelope:
     payload_type: str
     payload: bytes
     signatures: tuple[Signature, ...]
+    #: The bytes it was parsed from, when they are already its canonical form.
+    canonical: bytes | None = field(default=None, compare=False, repr=False)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -49,6 +51,8 @@ class Envelope:
 
     def canonical_bytes(self) -> bytes:
         """The envelope as RFC 8785 JSON: the exact bytes that become a log entry."""
+        if self.canonical is not None:
+            return self.canonical
         obj = self.to_json()
         if self.payload_type.isascii() and all(s.keyid.isascii() for s in self.signatures):
             # Only ASCII strings and no numbers: compact sorted JSON is already JCS.
@@ -62,15 +66,30 @@ def sign_envelope(payload: bytes, key: SigningKey, payload_type: str = PAYLOAD_T
     return Envelope(payload_type, payload, (signature,))
 
 
-def _envelope_object(data: bytes | str) -> Any:
-    """Parse envelope JSON; stored entries (already compact and sorted) take the fast path."""
+def _envelope_object(data: bytes | str) -> tuple[Any, bool]:
+    """Parse envelope JSON, and say whether ``data`` is its compact, key-sorted form:
+    stored entries are, and take the fast path."""
     obj = compact_value(data) if isinstance(data, bytes) else None
-    return parse_json(data, what="envelope") if obj is None else obj
+    return (parse_json(data, what="envelope"), False) if obj is None else (obj, True)
+
+
+_SIGNATURE_FIELDS = frozenset({"keyid", "sig"})
+
+
+def _canonical_source(obj: dict[str, Any], envelope: Envelope) -> bool:
+    """Whether compact, key-sorted JSON ``obj`` is already ``envelope``'s canonical form:
+    ASCII names, no field the envelope drops, and base64 as the envelope writes it."""
+    if not envelope.payload_type.isascii() or b64(envelope.payload) != obj["payload"]:
+        return False
+    for sig, raw in zip(envelope.signatures, obj["signatures"], strict=True):
+        if raw.keys() != _SIGNATURE_FIELDS or not sig.keyid.isascii() or b64(sig.sig) != raw["sig"]:
+            return False
+    return True
 
 
 def parse_envelope(data: bytes | str | dict[str, Any]) -> Envelope:
     """Parse an envelope from JSON text or a decoded object; the payload is not trusted yet."""
-    obj = data if isinstance(data, dict) else _envelope_object(data)
+    obj, compact = (data, False) if isinstance(data, dict) else _envelope_object(data)
     if not isinstance(obj, dict):
         raise MalformedStatement("envelope: expected a JSON object")
     if obj.keys() != _FIELDS:
@@ -99,4 +118,7 @@ def parse_envelope(data: bytes | str | dict[str, Any]) -> Envelope:
         payload = unb64(obj["payload"], what="envelope.payload")
     except SignatureError as exc:
         raise MalformedStatement(exc.message) from exc
-    return Envelope(obj["payloadType"], payload, tuple(parsed))
+    envelope = Envelope(obj["payloadType"], payload, tuple(parsed))
+    if compact and isinstance(data, bytes) and _canonical_source(obj, envelope):
+        return Envelope(envelope.payload_type, payload, envelope.signatures, data)
+    return envelope

