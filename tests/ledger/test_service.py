@@ -292,3 +292,22 @@ def test_an_open_reader_does_not_block_an_append(ws: Workspace) -> None:
         receipt = ws.ledger.submit(registration(ws, 1))  # while the reader's snapshot is open
         assert receipt.index == before
         assert ws.ledger.inclusion_proof(0, 2)
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_appends_leave_the_garbage_collector_as_they_found_it(ws: Workspace, enabled: bool) -> None:
+    # Bulk appends pause the cyclic collector, also when a statement is refused.
+    import gc
+
+    was = gc.isenabled()
+    (gc.enable if enabled else gc.disable)()
+    try:
+        ws.ledger.submit_many([registration(ws, i) for i in range(3)])
+        assert gc.isenabled() is enabled
+        with pytest.raises(ConflictError):
+            ws.ledger.submit_many(
+                [registration(ws, 0, prefix="q"), registration(ws, 0, prefix="q")]
+            )
+        assert gc.isenabled() is enabled
+    finally:
+        (gc.enable if was else gc.disable)()

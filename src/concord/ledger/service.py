@@ -29,6 +29,7 @@ from concord.ledger.models import LedgerCheckpoint, LedgerEntry
 from concord.ledger.notes import Checkpoint, NoteSigner
 from concord.ledger.receipts import Receipt
 from concord.ledger.statements import Statement, StatementRegistry, parse_statement
+from concord.runtime import cycle_collection_paused
 from concord.storage.buffer import flush_inserts
 from concord.storage.db import APPEND, lock_sequencer
 
@@ -148,16 +149,19 @@ class Ledger:
         self, raws: Sequence[RawStatement], *, progress: Callable[[int], None] | None = None
     ) -> list[Receipt]:
         """Append statements in batches; all of a batch or none of it is appended."""
-        statements = [self._parse(i, raw, len(raws)) for i, raw in enumerate(raws)]
-        step = self.batch_size
-        batches = [statements[i : i + step] for i in range(0, len(statements), step)]
-        pending = [self._preverify(batch) for batch in batches]
-        receipts: list[Receipt] = []
-        for batch, checks in zip(batches, pending, strict=True):
-            receipts.extend(self._append_batch(batch, _collect(checks)))
-            if progress is not None:
-                progress(len(batch))
-        return receipts
+        # Bulk appends make many small objects and no cycles: without the cyclic
+        # collector they ran about a third faster.
+        with cycle_collection_paused():
+            statements = [self._parse(i, raw, len(raws)) for i, raw in enumerate(raws)]
+            step = self.batch_size
+            batches = [statements[i : i + step] for i in range(0, len(statements), step)]
+            pending = [self._preverify(batch) for batch in batches]
+            receipts: list[Receipt] = []
+            for batch, checks in zip(batches, pending, strict=True):
+                receipts.extend(self._append_batch(batch, _collect(checks)))
+                if progress is not None:
+                    progress(len(batch))
+            return receipts
 
     def _preverify(self, batch: list[Statement]) -> _Prechecks | None:
         """Start checking a batch's signatures in worker processes (bulk appends only)."""
