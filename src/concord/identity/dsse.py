@@ -76,12 +76,15 @@ def _envelope_object(data: bytes | str) -> tuple[Any, bool]:
 _SIGNATURE_FIELDS = frozenset({"keyid", "sig"})
 
 
-def _canonical_source(obj: dict[str, Any], envelope: Envelope) -> bool:
-    """Whether compact, key-sorted JSON ``obj`` is already ``envelope``'s canonical form:
-    ASCII names, no field the envelope drops, and base64 as the envelope writes it."""
-    if not envelope.payload_type.isascii() or b64(envelope.payload) != obj["payload"]:
+def _canonical_source(
+    obj: dict[str, Any], payload: bytes, signatures: tuple[Signature, ...]
+) -> bool:
+    """Whether compact, key-sorted JSON ``obj`` is already the canonical form of the
+    envelope parsed from it: ASCII names, no field the envelope drops, and base64 as the
+    envelope writes it."""
+    if not obj["payloadType"].isascii() or b64(payload) != obj["payload"]:
         return False
-    for sig, raw in zip(envelope.signatures, obj["signatures"], strict=True):
+    for sig, raw in zip(signatures, obj["signatures"], strict=True):
         if raw.keys() != _SIGNATURE_FIELDS or not sig.keyid.isascii() or b64(sig.sig) != raw["sig"]:
             return False
     return True
@@ -118,7 +121,7 @@ def parse_envelope(data: bytes | str | dict[str, Any]) -> Envelope:
         payload = unb64(obj["payload"], what="envelope.payload")
     except SignatureError as exc:
         raise MalformedStatement(exc.message) from exc
-    envelope = Envelope(obj["payloadType"], payload, tuple(parsed))
-    if compact and isinstance(data, bytes) and _canonical_source(obj, envelope):
-        return Envelope(envelope.payload_type, payload, envelope.signatures, data)
-    return envelope
+    signatures = tuple(parsed)
+    if compact and isinstance(data, bytes) and _canonical_source(obj, payload, signatures):
+        return Envelope(obj["payloadType"], payload, signatures, data)
+    return Envelope(obj["payloadType"], payload, signatures)
