@@ -121,9 +121,11 @@ def run(n_append: int = 40_000, log_size: int = 1_000_000) -> list[Row]:
     return rows
 
 
-def _cli_verify(home: Path, root: bytes) -> float:
-    """Time the ``concord verify`` command itself, start-up included, on a workspace."""
+def _cli_verify(home: Path, root: bytes) -> tuple[float, float]:
+    """Time the ``concord verify`` command itself, start-up included, on a workspace:
+    (wall seconds, CPU seconds of the command and its workers)."""
     import base64
+    import resource
     import subprocess
 
     env = {
@@ -132,6 +134,7 @@ def _cli_verify(home: Path, root: bytes) -> float:
         "CONCORD_DATABASE_URL": f"sqlite:///{home / 'concord.db'}",
         "CONCORD_LOG_ORIGIN": "test.concord/log",
     }
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     done = subprocess.run(
         [sys.executable, "-m", "concord", "verify"],
@@ -141,10 +144,16 @@ def _cli_verify(home: Path, root: bytes) -> float:
         check=False,
     )
     seconds = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
         raise RuntimeError(f"concord verify failed ({done.returncode}): {done.stdout}{done.stderr}")
     assert base64.b64encode(root).decode() in done.stdout, done.stdout
-    return seconds
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return seconds, cpu
+
+
+#: ``concord verify`` runs on the large log: the median is reported.
+VERIFY_RUNS = 3
 
 
 def big_log(home: Path, size: int, ceiling: float) -> list[Row]:
@@ -180,7 +189,9 @@ def big_log(home: Path, size: int, ceiling: float) -> list[Row]:
         t0 = time.perf_counter()
         merkle.root_from_leaf_hashes(leaves)
         from_scratch = time.perf_counter() - t0
-        verify_s = _cli_verify(home, root)
+        runs = [_cli_verify(home, root) for _ in range(VERIFY_RUNS)]
+        verify_s = statistics.median(wall for wall, _ in runs)
+        verify_cpu = statistics.median(cpu for _, cpu in runs)
         return [
             {"name": f"build a log of {n:,} entries (bulk appends)", "value": build, "unit": "s"},
             {
@@ -192,13 +203,22 @@ def big_log(home: Path, size: int, ceiling: float) -> list[Row]:
                 "baseline": from_scratch * 1000,
             },
             {
-                "name": f"`concord verify`, log of {n:,} entries, whole command "
-                f"({n / verify_s:,.0f} entries/s)",
+                "name": f"`concord verify`, log of {n:,} entries, whole command, median of "
+                f"{VERIFY_RUNS} ({n / verify_s:,.0f} entries/s)",
                 "value": verify_s,
                 "unit": "s",
                 "comparison": "the Ed25519 checks alone at the one-core rate",
                 "baseline": n / ceiling,
                 "ratio": verify_s / (n / ceiling),
+            },
+            {
+                "name": f"`concord verify`, CPU time of the command and its workers, median "
+                f"({verify_cpu / n * 1e6:,.0f} µs per entry)",
+                "value": verify_cpu,
+                "unit": "s",
+                "comparison": "the Ed25519 checks alone at the one-core rate",
+                "baseline": n / ceiling,
+                "ratio": verify_cpu / (n / ceiling),
             },
         ]
     finally:

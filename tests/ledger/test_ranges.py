@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
@@ -14,11 +15,12 @@ from concord.errors import VerificationError
 from concord.identity.keys import SigningKey
 from concord.identity.preverify import SignaturePool
 from concord.identity.schemas import KeyRotated
-from concord.ledger import ranges
+from concord.ledger import audit, ranges
 from concord.ledger.audit import verify_database
 from concord.ledger.export import export_tiles, verify_tiles
 from concord.ledger.merkle import leaf_hash
 from concord.ledger.notes import Checkpoint, NoteSigner
+from concord.ledger.ranges import DatabaseEntries
 from concord.ledger.verify import VerifyReport
 from concord.workspace import Workspace, key_spec, sign_statement
 from factories import (
@@ -159,10 +161,14 @@ def _outcome(run: Callable[[], VerifyReport]) -> object:
     return (report.size, report.root, report.types, report.tree_nodes)
 
 
+@pytest.mark.parametrize("share", [True, False], ids=["main shares", "workers only"])
 @pytest.mark.parametrize("case", sorted(TAMPERING))
 def test_ranges_and_one_walk_reach_the_same_verdict(
-    ws: Workspace, pool: SignaturePool, case: str
+    ws: Workspace, pool: SignaturePool, case: str, share: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # With sharing on, the main process checks a range itself whenever the first range
+    # handed out is not back yet (often, with ranges of 8).
+    monkeypatch.setattr(ranges, "SHARE", share)
     TAMPERING[case](ws)
     walked = _outcome(lambda: verify_database(ws.ledger, ws.verifier, parallel_from=WALK))
     in_ranges = _outcome(
@@ -261,3 +267,34 @@ def test_verification_leaves_the_garbage_collector_as_it_found_it(
         assert gc.isenabled() is enabled
     finally:
         (gc.enable if was else gc.disable)()
+
+
+@dataclass(frozen=True, slots=True)
+class _DyingEntries(DatabaseEntries):
+    """Entries whose reading kills a worker process at the second range."""
+
+    def read(self, start: int, end: int) -> list[tuple[int, bytes, bytes | None]]:
+        import multiprocessing
+        import os
+
+        if start >= 8 and multiprocessing.parent_process() is not None:
+            os._exit(3)
+        return DatabaseEntries.read(self, start, end)
+
+
+@pytest.mark.parametrize("case", ["untouched", "forged signature"])
+def test_ranges_left_by_workers_that_stopped_are_checked_here(
+    ws: Workspace, case: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    TAMPERING[case](ws)
+    walked = _outcome(lambda: verify_database(ws.ledger, ws.verifier, parallel_from=WALK))
+    monkeypatch.setattr(audit, "DatabaseEntries", _DyingEntries)
+    dying = SignaturePool(1)
+    try:
+        in_ranges = _outcome(
+            lambda: verify_database(ws.ledger, ws.verifier, parallel_from=0, pool=dying)
+        )
+    finally:
+        dying.close()
+    assert in_ranges == walked
+    assert dying.broken

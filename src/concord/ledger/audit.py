@@ -41,44 +41,35 @@ def verify_database(
     """Verify the live log in the ledger's database, end to end.
 
     A log of ``parallel_from`` entries or more is checked in ranges by worker
-    processes when the ledger may use workers at all: those of ``pool``, or one per
-    core started for this call.
+    processes when the ledger may use workers at all: those of ``pool``, or the
+    ledger's own (one per spare core), with this process checking ranges too while
+    they are busy.
     """
     url = ledger.engine.url
     with Session(ledger.engine) as session:
         size = store.tree_size(session)
+        workers = pool or ledger.signature_pool
         parallel = (
-            ledger.signature_pool is not None
+            workers is not None
             and size >= parallel_from
             and (url.get_backend_name() != "sqlite" or url.database not in (None, "", ":memory:"))
         )
-        own = parallel and pool is None
-        if own:
-            assert ledger.signature_pool is not None
-            pool = SignaturePool(ledger.signature_pool.workers + 1)
-        elif not parallel:
-            pool = ledger.signature_pool
-        try:
-            return verify_entries(
-                store.iter_entries_with_leaves(session),
-                store.all_checkpoint_notes(session),
-                verifier,
-                ledger.registry,
-                origin=ledger.origin,
-                trusted_note=trusted_note,
-                max_entry_bytes=ledger.max_entry_bytes,
-                progress=progress,
-                pool=pool,
-                stored_tree=StoredTreeCheck(database_nodes(session)),
-                source=DatabaseEntries(url.render_as_string(hide_password=False))
-                if parallel
-                else None,
-                size=size,
-                parallel_from=parallel_from,
-            )
-        finally:
-            if own and pool is not None:
-                pool.close()
+        pool = workers if parallel else ledger.signature_pool
+        return verify_entries(
+            store.iter_entries_with_leaves(session),
+            store.all_checkpoint_notes(session),
+            verifier,
+            ledger.registry,
+            origin=ledger.origin,
+            trusted_note=trusted_note,
+            max_entry_bytes=ledger.max_entry_bytes,
+            progress=progress,
+            pool=pool,
+            stored_tree=StoredTreeCheck(database_nodes(session)),
+            source=DatabaseEntries(url.render_as_string(hide_password=False)) if parallel else None,
+            size=size,
+            parallel_from=parallel_from,
+        )
 
 
 @dataclass(frozen=True, slots=True)

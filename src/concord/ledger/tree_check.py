@@ -20,13 +20,24 @@ NodeSource = Callable[[int, int, int], list[tuple[int, bytes]]]
 _BATCH = 4096
 
 
+#: A stored node that is not as recomputed: (level, index, message, details).
+TreeProblem = tuple[int, int, str, list[str]]
+
+
 class StoredTreeCheck:
-    """Compares the nodes the verifier computes with the stored ones, in batches."""
+    """Compares the nodes the verifier computes with the stored ones, in batches.
+
+    A stored hash that differs is reported when everything else has been checked, so
+    that a bad entry or checkpoint is named first, and so that the verdict does not
+    depend on when a batch happens to be compared: of several, the lowest node (by
+    level, then index) is named.
+    """
 
     def __init__(self, source: NodeSource) -> None:
         self._source = source
         self._pending: dict[int, list[tuple[int, bytes]]] = {}
         self.checked = 0
+        self.problem: TreeProblem | None = None
 
     def add(self, created: list[NewNode]) -> None:
         """Take the nodes one append completed (the leaf first, which is checked already)."""
@@ -37,32 +48,48 @@ class StoredTreeCheck:
                 self._check(level, batch)
                 self._pending[level] = []
 
+    def note(self, problem: TreeProblem) -> None:
+        """Keep ``problem`` if it is the lowest node found so far."""
+        if self.problem is None or problem[:2] < self.problem[:2]:
+            self.problem = problem
+
     def finish(self) -> int:
-        """Check what is left; return how many interior nodes were compared."""
+        """Check what is left; return how many interior nodes were compared, or raise
+        for the lowest stored node that is not as recomputed."""
         for level, batch in sorted(self._pending.items()):
             if batch:
                 self._check(level, batch)
         self._pending.clear()
+        if self.problem is not None:
+            _level, _idx, message, details = self.problem
+            raise VerificationError(message, details=details)
         return self.checked
 
     def _check(self, level: int, batch: list[tuple[int, bytes]]) -> None:
         first, last = batch[0][0], batch[-1][0]
-        compare_stored(level, batch, dict(self._source(level, first, last + 1)))
+        problem = compare_stored(level, batch, dict(self._source(level, first, last + 1)))
+        if problem is not None:
+            self.note(problem)
         self.checked += len(batch)
 
 
-def compare_stored(level: int, computed: list[tuple[int, bytes]], stored: dict[int, bytes]) -> None:
-    """Raise at the first of ``computed`` (index, hash) of ``level`` not stored as computed."""
+def compare_stored(
+    level: int, computed: list[tuple[int, bytes]], stored: dict[int, bytes]
+) -> TreeProblem | None:
+    """The first of ``computed`` (index, hash) of ``level`` not stored as computed."""
     for idx, digest in computed:
         have = stored.get(idx)
         if have is None:
-            raise VerificationError(f"tree node ({level}, {idx}) is missing from storage")
+            return (level, idx, f"tree node ({level}, {idx}) is missing from storage", [])
         if have != digest:
-            raise VerificationError(
+            return (
+                level,
+                idx,
                 f"stored tree node ({level}, {idx}) does not match the hash recomputed "
                 "from the entries",
-                details=["the stored tree hashes were altered"],
+                ["the stored tree hashes were altered"],
             )
+    return None
 
 
 def database_nodes(session: Session) -> NodeSource:

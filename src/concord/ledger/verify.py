@@ -22,7 +22,7 @@ from concord.ledger.deferred import DeferredSignatures
 from concord.ledger.notes import Checkpoint, NoteVerifier, open_checkpoint
 from concord.ledger.ranges import Checked, EntrySource, verify_ranges
 from concord.ledger.statements import Statement, StatementRegistry, StatementType, parse_statement
-from concord.ledger.tree_check import StoredTreeCheck
+from concord.ledger.tree_check import StoredTreeCheck, TreeProblem
 from concord.runtime import cycle_collection_paused
 
 Progress = Callable[[int], None]
@@ -209,15 +209,20 @@ class _Walk:
         """Check a signed root inside a range: the tree now plus ``edge`` (not yet grown)."""
         _check_root(size, self.frontier.root_with(edge), self.wanted, self.trusted)
 
-    def grow_range(self, edge: list[tuple[int, bytes]], compared: int) -> None:
+    def grow_range(
+        self, edge: list[tuple[int, bytes]], compared: int, problem: TreeProblem | None
+    ) -> None:
         """Append a range's perfect subtrees, whose ``compared`` stored interior hashes a
-        worker has checked; compare the stored nodes they complete above them."""
+        worker has checked (finding ``problem``); compare the stored nodes they complete
+        above them."""
         for level, value in edge:
             created = self.frontier.push_subtree(level, value)
             if self.stored_tree is not None:
                 self.stored_tree.add(created)
         if self.stored_tree is not None:
             self.stored_tree.checked += compared
+            if problem is not None:
+                self.stored_tree.note(problem)
         if self.frontier.size in self.wanted:
             _check_root_at(self.frontier, self.wanted, self.trusted)
 
