@@ -12,7 +12,8 @@ inside the BMP, RFC 8785 §3.2.3), no whitespace, and the same minimal string es
 (§3.2.2.2). Anything else goes through the ``rfc8785`` reference implementation.
 Bytes that are already canonical (every stored entry) are recognised by parsing them
 with orjson and serialising them back: equal bytes prove the input had no
-whitespace, no duplicate keys and sorted keys.
+whitespace, no duplicate keys and sorted keys; floats are then compared one by one
+with the reference's way of writing them (§3.2.2.3).
 """
 
 from __future__ import annotations
@@ -104,21 +105,44 @@ def compact_value(data: bytes) -> Any | None:
 
 
 def canonical_value(data: bytes) -> Any | None:
-    """The value of ``data`` when it is already canonical JSON in the fast subset.
+    """The value of ``data`` when it is already canonical JSON, decided quickly.
 
-    The fast subset has no floats (JCS writes them differently) and no characters
-    outside the BMP (JCS sorts keys by UTF-16 code units). None means undecided, not
-    invalid: ``parse_canonical`` then gives the verdict and the precise error.
-    Whatever this accepts, ``parse_canonical`` accepts as canonical.
+    Bytes that orjson writes back unchanged differ from JCS only in how numbers with a
+    fraction or an exponent are written (JCS writes ``1`` for ``1.0`` and spells large
+    and small magnitudes its own way), and in key order outside the BMP (JCS sorts by
+    UTF-16 code units). So when the byte scan finds such a number, each float is also
+    written the JCS way and compared; text outside the BMP is left out. None means
+    undecided, not invalid: ``parse_canonical`` then gives the verdict and the precise
+    error. Whatever this accepts, ``parse_canonical`` accepts as canonical.
     """
     if (
         not data
         or data[0] in _NUMBER_START
-        or _FRACTION_OR_EXPONENT.search(data)
         or (not data.isascii() and _FOUR_BYTE_UTF8.search(data))
     ):
         return None
-    return compact_value(data)
+    value = compact_value(data)
+    if value is None or not _FRACTION_OR_EXPONENT.search(data):
+        return value
+    return value if _floats_as_jcs(value) else None
+
+
+def _floats_as_jcs(value: Any) -> bool:
+    """Whether orjson writes every float in ``value`` exactly as RFC 8785 does."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, float):
+            try:
+                if orjson.dumps(item) != rfc8785.dumps(item):
+                    return False
+            except (rfc8785.CanonicalizationError, ValueError):
+                return False
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return True
 
 
 def parse_canonical(data: bytes, *, what: str) -> tuple[Any, bool]:
