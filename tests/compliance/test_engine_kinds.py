@@ -93,12 +93,10 @@ def test_cap_counts_zones_towards_their_sector_and_needs_evidence() -> None:
 # -- reconciliation -----------------------------------------------------------------------
 
 
-def test_cusum_catches_protracted_small_under_reporting() -> None:
-    # Weighing: σ = 1000 × √(0.001² + 0.0005²) = 1.118 t. D = M − 2 t each quarter, so
-    # x = 2 / 1.118 = 1.789 and S grows by x − k = 1.289 a quarter: 1.29, 2.58, 3.87 and
-    # 5.16 > h = 4 in the fourth quarter. The 2 t difference is never material (< 50 t).
+def _two_tonnes_short_each_quarter() -> dict[str, list[dict[str, object]]]:
+    """998 t declared, 1000 t weighed at one site, 2187-Q2 to 2188-Q1."""
     periods = ["2187-Q2", "2187-Q3", "2187-Q4", "2188-Q1"]
-    evidence = {
+    return {
         "extraction_declarations": [
             _declared("PA", "SB-N-03", "seven-beta-north", p, 998) for p in periods
         ],
@@ -106,6 +104,13 @@ def test_cusum_catches_protracted_small_under_reporting() -> None:
             _measured("PA", "SB-N-03", "seven-beta-north", p, 1000, "weighing") for p in periods
         ],
     }
+
+
+def test_cusum_catches_protracted_small_under_reporting() -> None:
+    # Weighing: σ = 1000 × √(0.001² + 0.0005²) = 1.118 t. D = M − 2 t each quarter, so
+    # x = 2 / 1.118 = 1.789 and S grows by x − k = 1.289 a quarter: 1.29, 2.58, 3.87 and
+    # 5.16 > h = 4 in the fourth quarter. The 2 t difference is never material (< 50 t).
+    evidence = _two_tonnes_short_each_quarter()
     (third,) = findings(["R7"], "2187-Q4", evidence=evidence)
     assert third.status == "compliant"
     (fourth,) = findings(["R7"], "2188-Q1", as_of=date(2188, 6, 1), evidence=evidence)
@@ -121,15 +126,7 @@ def test_periods_evaluated_in_turn_on_one_store_get_their_own_findings(requireme
     # Sums shared by the requirements of one evaluation must not leak into the next one,
     # on the same store, for another period: here the fourth quarter's alarm (the CUSUM
     # above) must appear only when that quarter is evaluated.
-    periods = ["2187-Q2", "2187-Q3", "2187-Q4", "2188-Q1"]
-    evidence = {
-        "extraction_declarations": [
-            _declared("PA", "SB-N-03", "seven-beta-north", p, 998) for p in periods
-        ],
-        "extraction_measurements": [
-            _measured("PA", "SB-N-03", "seven-beta-north", p, 1000, "weighing") for p in periods
-        ],
-    }
+    evidence = _two_tonnes_short_each_quarter()
     as_of = date(2188, 6, 1)
     order = ["2188-Q1", "2187-Q3", "2188-Q1", "2187-Q4"]
     in_turn = findings_in_turn([requirement], order, as_of=as_of, evidence=evidence)
