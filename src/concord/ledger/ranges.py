@@ -165,8 +165,8 @@ class RangeResult:
     statements: list[Checked] = field(default_factory=list)
     #: The checked entries as perfect subtrees (level, hash), largest first.
     edge: list[tuple[int, bytes]] = field(default_factory=list)
-    #: For each checkpoint size inside the checked entries: the edge of the entries of
-    #: the range before it (hashes, largest first).
+    #: For each checkpoint size after a checked entry (the range's end included): the
+    #: edge of the range's entries before it (hashes, largest first).
     roots: dict[int, list[bytes]] = field(default_factory=dict)
     #: Stored interior tree hashes compared with the recomputed ones.
     tree_nodes: int = 0
@@ -377,24 +377,17 @@ def _verify_ranges(
         end = min(size, next_start + step)
         return _Slot(next_start, end, tuple(n for n in wanted if next_start < n <= end))
 
+    def arguments(slot: _Slot) -> tuple[Any, ...]:
+        """What :func:`check_range` needs for ``slot``, with the signers known now."""
+        return source, registry, slot.start, slot.end, dict(signers), max_entry_bytes, slot.inside
+
     def here(slot: _Slot) -> RangeResult:
-        return check_range(
-            source, registry, slot.start, slot.end, dict(signers), max_entry_bytes, slot.inside
-        )
+        return check_range(*arguments(slot))
 
     while next_start < size or slots:
         while next_start < size and _pending(slots) < ahead and not pool.broken:
             slot = next_slot()
-            slot.work = pool.call(
-                check_range,
-                source,
-                registry,
-                slot.start,
-                slot.end,
-                dict(signers),
-                max_entry_bytes,
-                slot.inside,
-            )
+            slot.work = pool.call(check_range, *arguments(slot))
             if slot.work is None:
                 if next_start == 0:
                     return False

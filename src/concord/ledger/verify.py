@@ -214,7 +214,7 @@ class _Walk:
     ) -> None:
         """Append a range's perfect subtrees, whose ``compared`` stored interior hashes a
         worker has checked (finding ``problem``); compare the stored nodes they complete
-        above them."""
+        above them. A checkpoint at the range's end was checked with :meth:`check_root`."""
         for level, value in edge:
             created = self.frontier.push_subtree(level, value)
             if self.stored_tree is not None:
@@ -223,8 +223,6 @@ class _Walk:
             self.stored_tree.checked += compared
             if problem is not None:
                 self.stored_tree.note(problem)
-        if self.frontier.size in self.wanted:
-            _check_root_at(self.frontier, self.wanted, self.trusted)
 
     def signing_key(self, author: str, keyid: str) -> bytes | None:
         """The public key of ``author``'s key ``keyid``, if the author holds it now."""
