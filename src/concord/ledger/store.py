@@ -170,9 +170,6 @@ class EntryRangeReader:
         self._entries = (
             f"SELECT idx, entry FROM ledger_entry WHERE idx >= {mark} AND idx < {mark} ORDER BY idx"
         )
-        self._leaves = (
-            f"SELECT idx, hash FROM ledger_node WHERE level = 0 AND idx >= {mark} AND idx < {mark}"
-        )
         self._nodes = (
             f"SELECT idx, hash FROM ledger_node WHERE level = {mark} AND idx >= {mark} "
             f"AND idx < {mark}"
@@ -187,8 +184,7 @@ class EntryRangeReader:
         rows = cursor.fetchall()
         if not rows:
             return []
-        cursor.execute(self._leaves, (start, end))
-        leaves = {int(idx): bytes(digest) for idx, digest in cursor.fetchall()}
+        leaves = self.nodes(0, start, end)
         return [(int(idx), bytes(entry), leaves.get(int(idx))) for idx, entry in rows]
 
     def nodes(self, level: int, start: int, end: int) -> dict[int, bytes]:

@@ -13,9 +13,10 @@ from sqlalchemy.orm import Session
 
 from concord.errors import VerificationError
 from concord.ledger.merkle import NewNode
+from concord.ledger.store import range_reader
 
-#: Stored hashes of one level in ``[start, end)``, ordered by index.
-NodeSource = Callable[[int, int, int], list[tuple[int, bytes]]]
+#: Stored hashes of one level in ``[start, end)``, by index.
+NodeSource = Callable[[int, int, int], dict[int, bytes]]
 
 _BATCH = 4096
 
@@ -67,7 +68,7 @@ class StoredTreeCheck:
 
     def _check(self, level: int, batch: list[tuple[int, bytes]]) -> None:
         first, last = batch[0][0], batch[-1][0]
-        problem = compare_stored(level, batch, dict(self._source(level, first, last + 1)))
+        problem = compare_stored(level, batch, self._source(level, first, last + 1))
         if problem is not None:
             self.note(problem)
         self.checked += len(batch)
@@ -94,20 +95,12 @@ def compare_stored(
 
 def database_nodes(session: Session) -> NodeSource:
     """Read stored node hashes with the driver's own cursor (one range scan per batch)."""
-    conn = session.connection()
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    sql = (
-        f"SELECT idx, hash FROM ledger_node WHERE level = {mark} AND idx >= {mark} AND idx < {mark}"
-    )
 
-    def read(level: int, start: int, end: int) -> list[tuple[int, bytes]]:
-        dbapi = conn.connection.dbapi_connection
-        assert dbapi is not None
-        cursor = dbapi.cursor()
+    def read(level: int, start: int, end: int) -> dict[int, bytes]:
+        reader = range_reader(session)
         try:
-            cursor.execute(sql, (level, start, end))
-            return [(int(idx), bytes(digest)) for idx, digest in cursor.fetchall()]
+            return reader.nodes(level, start, end)
         finally:
-            cursor.close()
+            reader.close()
 
     return read
