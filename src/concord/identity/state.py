@@ -269,7 +269,7 @@ class IdentityState:
     def apply_change(self, statement_id: str, change: IdentityChange) -> None:
         """Update the state with an accepted identity statement's change."""
         kind, principal_id = change.kind, change.principal_id
-        if kind == "principal":
+        if kind in ("principal", "office"):
             assert change.key is not None
             key = _key_record(change.key, statement_id)
             self.principals[principal_id] = PrincipalRecord(
@@ -280,6 +280,9 @@ class IdentityState:
                 {change.key.key_id: key},
             )
             self.key_owner[change.key.key_id] = principal_id
+            if kind == "office":
+                self.office_id = principal_id
+                self.log_verifier_key = change.log_verifier_key
         elif kind == "rotate":
             assert change.key is not None
             self.add_key(principal_id, change.key.key_id, _key_record(change.key, statement_id))
@@ -288,13 +291,6 @@ class IdentityState:
         elif kind == "revoke":
             assert change.key_id is not None
             self.revoke_key(principal_id, change.key_id)
-        elif kind == "office":
-            assert change.key is not None
-            record = PrincipalRecord(principal_id, change.name, frozenset({"office"}), None)
-            self.principals[principal_id] = record
-            self.add_key(principal_id, change.key.key_id, _key_record(change.key, statement_id))
-            self.office_id = principal_id
-            self.log_verifier_key = change.log_verifier_key
 
     def check(self, statement: Statement) -> None:
         """Domain rules of identity statements, against the current state."""
