@@ -66,11 +66,12 @@ def sign_envelope(payload: bytes, key: SigningKey, payload_type: str = PAYLOAD_T
     return Envelope(payload_type, payload, (signature,))
 
 
-def _envelope_object(data: bytes | str) -> tuple[Any, bool]:
-    """Parse envelope JSON, and say whether ``data`` is its compact, key-sorted form:
-    stored entries are, and take the fast path."""
-    obj = compact_value(data) if isinstance(data, bytes) else None
-    return (parse_json(data, what="envelope"), False) if obj is None else (obj, True)
+def _envelope_object(data: bytes | str) -> tuple[Any, bytes | None]:
+    """Parse envelope JSON; also ``data`` itself when it is the compact, key-sorted form
+    of what it parses to (stored entries are, and take the fast path)."""
+    if isinstance(data, bytes) and (obj := compact_value(data)) is not None:
+        return obj, data
+    return parse_json(data, what="envelope"), None
 
 
 _SIGNATURE_FIELDS = frozenset({"keyid", "sig"})
@@ -92,7 +93,7 @@ def _canonical_source(
 
 def parse_envelope(data: bytes | str | dict[str, Any]) -> Envelope:
     """Parse an envelope from JSON text or a decoded object; the payload is not trusted yet."""
-    obj, compact = (data, False) if isinstance(data, dict) else _envelope_object(data)
+    obj, compact = (data, None) if isinstance(data, dict) else _envelope_object(data)
     if not isinstance(obj, dict):
         raise MalformedStatement("envelope: expected a JSON object")
     if obj.keys() != _FIELDS:
@@ -122,6 +123,6 @@ def parse_envelope(data: bytes | str | dict[str, Any]) -> Envelope:
     except SignatureError as exc:
         raise MalformedStatement(exc.message) from exc
     signatures = tuple(parsed)
-    if compact and isinstance(data, bytes) and _canonical_source(obj, payload, signatures):
-        return Envelope(obj["payloadType"], payload, signatures, data)
+    if compact is not None and _canonical_source(obj, payload, signatures):
+        return Envelope(obj["payloadType"], payload, signatures, compact)
     return Envelope(obj["payloadType"], payload, signatures)
