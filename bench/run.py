@@ -136,9 +136,9 @@ Targets, and where they stand in this run:
 
 | target | figure | met |
 |---|---|---|
-| ≥ 5,000 durable appends/s on SQLite | 5,434/s (one verify worker) | yes |
-| inclusion proof in a 1,000,000-entry log, median < 1 ms | 0.61 ms | yes |
-| `concord verify` of 1,000,000 entries < 60 s | 107 s (median of 3), the whole command | no |
+| ≥ 5,000 durable appends/s on SQLite | 5,609/s (one verify worker) | yes |
+| inclusion proof in a 1,000,000-entry log, median < 1 ms | 0.57 ms | yes |
+| `concord verify` of 1,000,000 entries < 60 s | 94 s (median of 3), the whole command | no |
 | conflict detection over 100,000 claims not slower than GeoPandas `sjoin` | 1.57× faster | yes |
 | one new claim against 1,000,000, < 10 ms | 0.047 ms median | yes |
 | all 17 requirements over 10,000,000 rows < 10 s | 3.5 s | yes |
@@ -146,7 +146,7 @@ Targets, and where they stand in this run:
 
 * **This machine.** Two cores of a shared AMD EPYC host. Its speed changed by a third
   within the hour: the same Ed25519 loop ran at 15,500/s and at 10,100/s on this day.
-  This run measured 12,946/s (77 µs a signature). Compare figures with the ratios
+  This run measured 11,864/s (84 µs a signature). Compare figures with the ratios
   measured beside them.
 * **Appends.** Every append parses and schema-checks the statement, verifies its Ed25519
   signature, checks the role, writes the projection, the entry and its tree nodes, and
@@ -160,11 +160,11 @@ Targets, and where they stand in this run:
   a principal: the worst case for the identity replay). Ranges of 4,096 entries go to
   one worker per spare core, and the main process checks ranges too while the worker is
   busy; the main process replays identity, roles and the tree in log order. The floor is
-  the signatures: 1,000,000 Ed25519 checks take 77 s on one of these cores in this run,
-  39 s on both, before any reading, parsing, hashing or replay. Per entry the command
-  spent 197 µs of CPU, 77 of them on the signature.
-* **What changed since the last run (111 s there, 102 s in this day's first run, 107 s
-  here, on a machine whose signature rate moved as much).** Bytecode is compiled at
+  the signatures: 1,000,000 Ed25519 checks take 84 s on one of these cores in this run,
+  42 s on both, before any reading, parsing, hashing or replay. Per entry the command
+  spent 172 µs of CPU, 84 of them on the signature.
+* **What changed since the last run (111 s there; 102 s, 107 s and 94 s in this day's
+  runs, on a machine whose signature rate moved as much).** Bytecode is compiled at
   install, so the command and each worker start in under a second (3.7 s before where
   PYTHONDONTWRITEBYTECODE is set); workers hash their range's subtree and work out the
   identity changes; the main process settles pre-verified statements without rebuilding
