@@ -96,4 +96,22 @@ def raw_envelope(key: SigningKey, payload: dict[str, Any]) -> Envelope:
     return sign_envelope(canonical_json(payload), key)
 
 
+#: The identity point as an Ed25519 public key: a signature that verifies for it can be
+#: made without any private key, so registration refuses it.
+SMALL_ORDER_KEY = (1).to_bytes(32, "little")
+
+
+def small_order_registration(ws: Workspace, n: int) -> Envelope:
+    """An office statement registering principal ``n`` with a key of small order."""
+    import json
+
+    from concord.identity.keys import b64, key_id
+
+    payload = json.loads(registration(ws, n).payload)
+    key = dict(
+        payload["body"]["key"], public_key=b64(SMALL_ORDER_KEY), key_id=key_id(SMALL_ORDER_KEY)
+    )
+    return raw_envelope(ws.office_key, dict(payload, body=dict(payload["body"], key=key)))
+
+
 __all__ = ["T0", "make_payload", "make_settings", "make_workspace", "register", "registration"]

@@ -29,6 +29,7 @@ from factories import (
     register,
     registration,
     sample_log,
+    small_order_registration,
     stored_entry,
     tamper_log,
 )
@@ -143,6 +144,9 @@ TAMPERING: dict[str, Callable[[Workspace], None]] = {
         ws, 9, stored_entry(ws, 9).replace(b'"payloadType"', b'"payloadType" ')
     ),
     "forged entry": lambda ws: _replace(ws, 5, registration(ws, 500).canonical_bytes()),
+    "small-order key registered": lambda ws: _replace(
+        ws, 6, small_order_registration(ws, 501).canonical_bytes()
+    ),
     "altered tree node": lambda ws: tamper_log(
         ws, "UPDATE ledger_node SET hash = :h WHERE level = 2 AND idx = 1", h=b"\0" * 32
     ),

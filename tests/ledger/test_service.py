@@ -22,7 +22,14 @@ from concord.identity.schemas import KeyRevoked, KeyRotated
 from concord.ledger import merkle
 from concord.ledger.notes import open_checkpoint
 from concord.workspace import Workspace, key_spec, sign_statement
-from factories import T0, make_workspace, raw_envelope, register, registration
+from factories import (
+    T0,
+    make_workspace,
+    raw_envelope,
+    register,
+    registration,
+    small_order_registration,
+)
 
 
 @pytest.fixture
@@ -146,6 +153,11 @@ def _bad_inputs(ws: Workspace) -> dict[str, tuple[object, type[StatementError], 
             MalformedStatement,
             "issued_at",
         ),
+        "small-order key": (
+            small_order_registration(ws, 98),
+            SignatureError,
+            "key.public_key is a point of small order",
+        ),
     }
 
 
@@ -164,6 +176,7 @@ def _bad_inputs(ws: Workspace) -> dict[str, tuple[object, type[StatementError], 
         "oversize",
         "not canonical",
         "bad timestamp",
+        "small-order key",
     ],
 )
 def test_bad_input_is_refused_with_its_reason_and_nothing_changes(ws: Workspace, case: str) -> None:

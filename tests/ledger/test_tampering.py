@@ -13,7 +13,14 @@ from concord.ledger.audit import rebuild, verify_database
 from concord.ledger.export import export_tiles, verify_tiles
 from concord.ledger.notes import Checkpoint
 from concord.workspace import Workspace
-from factories import make_workspace, registration, sample_log, stored_entry, tamper_log
+from factories import (
+    make_workspace,
+    registration,
+    sample_log,
+    small_order_registration,
+    stored_entry,
+    tamper_log,
+)
 
 
 @pytest.fixture
@@ -58,6 +65,20 @@ def test_a_forged_entry_with_rehashed_leaf_is_caught_by_the_signed_root(ws: Work
         ws, "UPDATE ledger_node SET hash = :h WHERE level = 0 AND idx = 5", h=leaf_hash(entry)
     )
     with pytest.raises(VerificationError, match="checkpoint of size 11: its root does not match"):
+        verify_database(ws.ledger, ws.verifier)
+
+
+def test_a_key_of_small_order_slipped_into_the_log_is_named_by_its_entry(ws: Workspace) -> None:
+    # Signed by the office itself and re-hashed: only the key's own check can catch it
+    # before the signed roots do.
+    from concord.ledger.merkle import leaf_hash
+
+    entry = small_order_registration(ws, 500).canonical_bytes()
+    tamper_log(ws, "UPDATE ledger_entry SET entry = :e WHERE idx = 6", e=entry)
+    tamper_log(
+        ws, "UPDATE ledger_node SET hash = :h WHERE level = 0 AND idx = 6", h=leaf_hash(entry)
+    )
+    with pytest.raises(VerificationError, match=r"^entry 6: .*a point of small order"):
         verify_database(ws.ledger, ws.verifier)
 
 

@@ -3,6 +3,17 @@
 Key ids of principals are ``ed25519:`` followed by the first 16 hex digits of
 SHA-256(public key). Private keys are stored as JSON files readable by their owner
 only.
+
+Signatures are checked under the ZIP 215 rules (ed25519-zebra): S must be canonical,
+the points may be any encoding that decodes, and the cofactored equation
+``[8][S]B = [8]R + [8][k]A`` must hold. These rules give the same verdict in every
+implementation that follows them, whatever it batches or precomputes, and accept every
+signature that RFC 8032's cofactorless check or libsodium's stricter one accepts. They
+differ from those only on signatures the key's holder built on purpose from points
+outside the prime-order group; nobody else can make such a signature for a key. A key
+of small order would accept signatures that nobody made with it (under RFC 8032's
+check too), so a public key must be a canonical encoding of a point not of small order
+(:func:`public_key_problem`): registration refuses any other.
 """
 
 from __future__ import annotations
@@ -15,7 +26,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-import nacl.exceptions
+import ed25519_zebra
 import nacl.signing
 
 from concord.errors import ConfigurationError, SignatureError
@@ -81,9 +92,30 @@ class SigningKey:
 
 
 def verify_signature(public_key: bytes, message: bytes, signature: bytes) -> bool:
-    """True when ``signature`` is a valid Ed25519 signature of ``message``."""
+    """True when ``signature`` is a valid Ed25519 signature of ``message`` (ZIP 215)."""
     try:
-        nacl.signing.VerifyKey(public_key).verify(message, signature)
-    except (nacl.exceptions.BadSignatureError, ValueError, TypeError):
+        return bool(ed25519_zebra.ed_verify(signature, message, public_key))
+    except (TypeError, ValueError):
         return False
-    return True
+
+
+#: The field prime of Curve25519.
+_P = 2**255 - 19
+#: The y-coordinates of the eight points of order dividing 8: the identity (1), the
+#: point of order 2 (p - 1), the two of order 4 (0) and the four of order 8.
+_Y_ORDER_8 = 2707385501144840649318225287225658788936804267575313519463743609750303402022
+_SMALL_ORDER_Y = frozenset({0, 1, _P - 1, _Y_ORDER_8, _P - _Y_ORDER_8})
+
+
+def public_key_problem(public_key: bytes) -> str | None:
+    """Why ``public_key`` may not be registered, or None: it must be 32 bytes, encode
+    its point canonically (y below the field prime) and not be of small order (such a
+    key would accept signatures nobody made with it)."""
+    if len(public_key) != 32:
+        return "not a 32-byte Ed25519 key"
+    y = int.from_bytes(public_key, "little") & ((1 << 255) - 1)
+    if y >= _P:
+        return "not a canonical encoding of a curve point"
+    if y in _SMALL_ORDER_Y:
+        return "a point of small order, for which signatures can be made without its key"
+    return None

@@ -20,7 +20,7 @@ from pydantic import BaseModel
 from concord.errors import AuthorizationError, SignatureError
 from concord.identity.dsse import pae
 from concord.identity.keys import key_id as compute_key_id
-from concord.identity.keys import verify_signature
+from concord.identity.keys import public_key_problem, verify_signature
 from concord.identity.schemas import (
     KeyRevoked,
     KeyRotated,
@@ -375,8 +375,9 @@ def _public_key(encoded: str, key_id: str) -> bytes | str:
         public = binascii.a2b_base64(encoded, strict_mode=True)
     except ValueError:
         return "key.public_key is not base64"
-    if len(public) != 32:
-        return "key.public_key is not a 32-byte Ed25519 key"
+    problem = public_key_problem(public)
+    if problem is not None:
+        return f"key.public_key is {problem}"
     if compute_key_id(public) != key_id:
         return "key.key_id does not match key.public_key"
     return public
