@@ -273,6 +273,14 @@ def test_verification_leaves_the_garbage_collector_as_it_found_it(
         (gc.enable if was else gc.disable)()
 
 
+def test_workers_run_without_the_cyclic_collector(pool: SignaturePool) -> None:
+    import gc
+
+    future = pool.call(gc.isenabled)
+    assert future is not None
+    assert future.result() is False
+
+
 @dataclass(frozen=True, slots=True)
 class _DyingEntries(DatabaseEntries):
     """Entries whose reading kills a worker process at the second range."""

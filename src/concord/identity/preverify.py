@@ -18,6 +18,7 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
 from concord.identity.keys import verify_signature
+from concord.runtime import start_worker
 
 Triple = tuple[bytes, bytes, bytes]
 R = TypeVar("R")
@@ -73,7 +74,9 @@ class SignaturePool:
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
             self._pool = ProcessPoolExecutor(
-                self.workers, mp_context=multiprocessing.get_context("spawn")
+                self.workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=start_worker,
             )
         return self._pool
 
