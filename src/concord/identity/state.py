@@ -11,7 +11,7 @@ from __future__ import annotations
 import binascii
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -58,12 +58,47 @@ class IdentityChange(NamedTuple):
     key_id: str | None = None
     log_verifier_key: str | None = None
 
+    def plain(self) -> PlainChange:
+        """The change as nested plain tuples, which pickle about ten times faster (for
+        handing it from a worker process to the main one)."""
+        key = self.key
+        return (
+            self.kind,
+            self.principal_id,
+            self.name,
+            self.roles,
+            self.party,
+            None if key is None else (key.key_id, key.public_key, key.valid_from, key.problem),
+            self.key_id,
+            self.log_verifier_key,
+        )
+
+    @classmethod
+    def from_plain(cls, plain: PlainChange) -> IdentityChange:
+        kind, principal_id, name, roles, party, key, key_id, log_verifier_key = plain
+        new = None if key is None else NewKey(*key)
+        return cls(kind, principal_id, name, roles, party, new, key_id, log_verifier_key)
+
+
+#: :class:`IdentityChange` as :meth:`IdentityChange.plain` gives it.
+PlainChange = tuple[
+    str,
+    str,
+    str,
+    tuple[str, ...],
+    str | None,
+    tuple[str, bytes, datetime, str | None] | None,
+    str | None,
+    str | None,
+]
+
 
 def new_key(spec: KeySpec) -> NewKey:
+    valid_from = spec.valid_from.astimezone(UTC)  # a plain UTC time, whatever the offset
     public = _public_key(spec.public_key, spec.key_id)
     if isinstance(public, str):
-        return NewKey(spec.key_id, b"", spec.valid_from, public)
-    return NewKey(spec.key_id, public, spec.valid_from)
+        return NewKey(spec.key_id, b"", valid_from, public)
+    return NewKey(spec.key_id, public, valid_from)
 
 
 def identity_change(body: BaseModel) -> IdentityChange | None:

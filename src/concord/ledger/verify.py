@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from concord.errors import ConcordError, VerificationError
 from concord.identity.preverify import SignaturePool
 from concord.identity.service import IDENTITY_TYPES
-from concord.identity.state import IdentityState
+from concord.identity.state import IdentityChange, IdentityState
 from concord.ledger import merkle
 from concord.ledger.deferred import DeferredSignatures
 from concord.ledger.notes import Checkpoint, NoteVerifier, open_checkpoint
@@ -101,12 +101,16 @@ def verify_entries(
             if deferred is not None:
                 deferred.settle()  # an earlier bad signature is the first problem to report
             raise
-    if deferred is not None:
-        deferred.settle()
-    report.size = report.statements = walk.frontier.size
-    report.root = walk.frontier.root()
-    report.types = walk.types
-    report.log_verifier_key = walk.identity.log_verifier_key
+        if deferred is not None:
+            deferred.settle()
+        report.size = report.statements = walk.frontier.size
+        report.root = walk.frontier.root()
+        report.types = walk.types
+        report.log_verifier_key = walk.identity.log_verifier_key
+        # Let the replayed state go while the collector is off: switched on with it
+        # alive, its first collection walked every object of it (1.6 s for 1,000,000
+        # principals).
+        del walk
     report.checkpoints = len(checkpoints)
     _check_coverage(report, checkpoints, trusted)
     published = report.log_verifier_key
@@ -198,8 +202,9 @@ class _Walk:
             if not identity.authorize_verified(sid, kind, author, issued_at, verified):
                 return False
             if change is not None:
-                identity.check_change(sid, author, change)
-                identity.apply_change(sid, change)
+                identity_change = IdentityChange.from_plain(change)
+                identity.check_change(sid, author, identity_change)
+                identity.apply_change(sid, identity_change)
         except ConcordError as exc:
             raise VerificationError(f"entry {index}: {exc.message}", details=exc.details) from exc
         self.types[kind.name] = self.types.get(kind.name, 0) + 1
