@@ -175,7 +175,8 @@ class IdentityState:
 
     def _check_new_key(self, statement_id: str, key: NewKey | None) -> None:
         assert key is not None
-        _key_record(key, statement_id)
+        if key.problem is not None:
+            raise SignatureError(f"{statement_id}: {key.problem}")
         owner = self.key_owner.get(key.key_id)
         if owner is not None:
             raise AuthorizationError(
@@ -310,7 +311,7 @@ class IdentityState:
             self.principals[principal_id] = PrincipalRecord(
                 principal_id,
                 change.name,
-                frozenset(change.roles),
+                _role_set(change.roles),
                 change.party,
                 {change.key.key_id: key},
             )
@@ -389,7 +390,7 @@ def _check_usable(statement_id: str, keyid: str, key: KeyRecord, issued_at: date
 
 
 def _check_role(statement_id: str, principal: PrincipalRecord, kind: StatementType) -> None:
-    if not principal.roles & kind.roles:
+    if principal.roles.isdisjoint(kind.roles):
         raise AuthorizationError(
             f"{statement_id}: {principal.principal_id} "
             f"(roles: {', '.join(sorted(principal.roles))}) may not submit {kind.name}",
@@ -401,6 +402,20 @@ def _key_record(key: NewKey, statement_id: str) -> KeyRecord:
     if key.problem is not None:
         raise SignatureError(f"{statement_id}: {key.problem}")
     return KeyRecord(key.public_key, key.valid_from)
+
+
+#: One frozenset per list of roles, shared by the principals that have it (a few lists
+#: in practice; the first 64 are kept).
+_ROLE_SETS: dict[tuple[str, ...], frozenset[str]] = {}
+
+
+def _role_set(roles: tuple[str, ...]) -> frozenset[str]:
+    found = _ROLE_SETS.get(roles)
+    if found is None:
+        found = frozenset(roles)
+        if len(_ROLE_SETS) < 64:
+            _ROLE_SETS[roles] = found
+    return found
 
 
 @lru_cache(maxsize=256)
