@@ -18,7 +18,6 @@ check too), so a public key must be a canonical encoding of a point not of small
 
 from __future__ import annotations
 
-import base64
 import binascii
 import hashlib
 import json
@@ -38,7 +37,7 @@ def key_id(public_key: bytes) -> str:
 
 
 def b64(data: bytes) -> str:
-    return base64.b64encode(data).decode("ascii")
+    return binascii.b2a_base64(data, newline=False).decode("ascii")
 
 
 def unb64(text: str, *, what: str) -> bytes:
