@@ -56,6 +56,9 @@ from concord.runtime import cycle_collection_paused
 RANGE = 4096
 #: Whether the main process checks ranges itself while the workers are busy.
 SHARE = True
+#: Ranges handed to each worker and not yet taken back: enough that a worker still has
+#: one to check while the main process checks a range of its own.
+AHEAD = 4
 
 Row = tuple[int, bytes, bytes | None]
 #: (statement id, type, author, issued at, payload, signatures as (key id, signature),
@@ -373,7 +376,7 @@ def _verify_ranges(
     wanted = sorted(checkpoint_sizes)
     slots: deque[_Slot] = deque()
     next_start = 0
-    ahead = 2 * pool.workers + 1
+    ahead = AHEAD * pool.workers + 1
 
     def next_slot() -> _Slot:
         end = min(size, next_start + step)
