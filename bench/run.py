@@ -136,41 +136,47 @@ Targets, and where they stand in this run:
 
 | target | figure | met |
 |---|---|---|
-| ≥ 5,000 durable appends/s on SQLite | 5,609/s (one verify worker) | yes |
-| inclusion proof in a 1,000,000-entry log, median < 1 ms | 0.57 ms | yes |
-| `concord verify` of 1,000,000 entries < 60 s | 94 s (median of 3), the whole command | no |
+| ≥ 5,000 durable appends/s on SQLite | 5,694/s (one verify worker) | yes |
+| inclusion proof in a 1,000,000-entry log, median < 1 ms | 0.63 ms | yes |
+| `concord verify` of 1,000,000 entries < 60 s | 107 s (median of 3), the whole command | no |
 | conflict detection over 100,000 claims not slower than GeoPandas `sjoin` | 1.57× faster | yes |
 | one new claim against 1,000,000, < 10 ms | 0.047 ms median | yes |
 | all 17 requirements over 10,000,000 rows < 10 s | 3.5 s | yes |
 | reconciliation ≥ 10× faster than straightforward pandas | 17.1× (1.48 s, 25.3 s) | yes |
 
-* **This machine.** Two cores of a shared AMD EPYC host. Its speed changed by a third
-  within the hour: the same Ed25519 loop ran at 15,500/s and at 10,100/s on this day.
-  This run measured 11,864/s (84 µs a signature). Compare figures with the ratios
-  measured beside them.
+* **This machine.** Two cores of a shared host, whose speed changes from minute to
+  minute: on this day the same Ed25519 loop ran between 9,800/s and 17,300/s within
+  the hour. The ledger rows were measured on an Intel Xeon host in a slow spell
+  (libsodium verified 6,735 signatures/s, against 11,864/s in the previous run on an
+  AMD EPYC host); the claims and compliance rows come from the earlier full run on
+  the EPYC host. Compare figures with the ratios measured beside them.
+* **Signatures.** Concord verifies Ed25519 with ed25519-zebra under the ZIP 215 rules
+  (see the reference); the row below it is PyNaCl (libsodium) in the same run. The
+  appends and the verify rows are measured against the rate Concord uses.
 * **Appends.** Every append parses and schema-checks the statement, verifies its Ed25519
   signature, checks the role, writes the projection, the entry and its tree nodes, and
   signs a checkpoint per batch; receipts carry inclusion proofs. On two cores one worker
   process pre-verifies signatures while the sequencer stages. Bulk appends pause the
-  cyclic garbage collector (alternated in one script: about 5,700/s with it, 7,000 to
-  8,500/s without). Trillian on MySQL publishes 400–500/s; Tessera on POSIX about
-  10,000/s using up to 7 cores.
+  cyclic garbage collector. Trillian on MySQL publishes 400–500/s; Tessera on POSIX
+  about 10,000/s using up to 7 cores.
 * **Verify.** The rows time the `concord verify` command as a user runs it, start-up
   included, on the log the benchmark built (every entry an office statement registering
   a principal: the worst case for the identity replay). Ranges of 4,096 entries go to
   one worker per spare core, and the main process checks ranges too while the worker is
   busy; the main process replays identity, roles and the tree in log order. The floor is
-  the signatures: 1,000,000 Ed25519 checks take 84 s on one of these cores in this run,
-  42 s on both, before any reading, parsing, hashing or replay. Per entry the command
-  spent 172 µs of CPU, 84 of them on the signature.
-* **What changed since the last run (111 s there; 102 s, 107 s and 94 s in this day's
-  runs, on a machine whose signature rate moved as much).** Bytecode is compiled at
-  install, so the command and each worker start in under a second (3.7 s before where
-  PYTHONDONTWRITEBYTECODE is set); workers hash their range's subtree and work out the
-  identity changes; the main process settles pre-verified statements without rebuilding
-  them (its CPU time for 1,000,000 entries fell from 48 s to 16 s); the cyclic collector
-  is paused. In runs alternated on one log, sharing the ranges with the main process
-  took 88 and 99 s against 96 and 105 s with two workers.
+  the signatures: 1,000,000 checks take 86 s on one of these cores in this run, 43 s on
+  both, before any reading, parsing, hashing or replay. Per entry the command spent
+  192 µs of CPU, 86 of them on the signature.
+* **What changed since the last run.** In the last run the command took 1.11 times as
+  long as 1,000,000 libsodium checks on one core (94 s against 84 s); in this one it
+  took 0.72 times as long (107 s against 148 s at libsodium's rate measured here). The
+  signature check is about 1.4 times as fast (ed25519-zebra); verification workers run
+  without the cyclic collector (switching it back on after each range had cost about a
+  twelfth of the range); a range's results reach the main process as plain tuples
+  (named tuples and pydantic's time zones had made pickling cost a fifth of checking);
+  floats in payloads are found by walking the parsed value instead of a byte scan; the
+  replayed identity state is let go before the collector comes back on (that had cost
+  1.6 s at the end of the command).
 * **Reconciliation against pandas.** The pandas version is the straightforward one
   (merge, group, per-item test, a CUSUM loop per site) with the engine's rules (only
   parties that filed are reconciled; the CUSUM restarts after an alarm); both find the
