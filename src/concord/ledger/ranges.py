@@ -27,6 +27,7 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -350,79 +351,71 @@ def verify_ranges(
     """Verify entries ``0..size-1`` in ranges; False when the pool cannot run them.
 
     Should the workers stop part-way, the ranges they had not returned are checked here.
+    This process's reading connection is closed when it returns.
     """
-    try:
-        return _verify_ranges(
-            source, size, walk, pool, registry, max_entry_bytes, progress, checkpoint_sizes
-        )
-    finally:
-        source.close()
+    with closing(source):
+        step = RANGE
+        if step < 1 or step & (step - 1):
+            raise ValueError(f"ranges of {step} entries: not a power of two")
+        signers = _genesis_signer(source, registry, max_entry_bytes)
+        wanted = sorted(checkpoint_sizes)
+        slots: deque[_Slot] = deque()
+        next_start = 0
+        ahead = AHEAD * pool.workers + 1
 
+        def next_slot() -> _Slot:
+            end = min(size, next_start + step)
+            return _Slot(next_start, end, tuple(n for n in wanted if next_start < n <= end))
 
-def _verify_ranges(
-    source: EntrySource,
-    size: int,
-    walk: Walker,
-    pool: SignaturePool,
-    registry: StatementRegistry,
-    max_entry_bytes: int,
-    progress: Callable[[int], None] | None,
-    checkpoint_sizes: Iterable[int],
-) -> bool:
-    step = RANGE
-    if step < 1 or step & (step - 1):
-        raise ValueError(f"ranges of {step} entries: not a power of two")
-    signers = _genesis_signer(source, registry, max_entry_bytes)
-    wanted = sorted(checkpoint_sizes)
-    slots: deque[_Slot] = deque()
-    next_start = 0
-    ahead = AHEAD * pool.workers + 1
+        def arguments(slot: _Slot) -> tuple[Any, ...]:
+            """What :func:`check_range` needs for ``slot``, with the signers known now."""
+            return (
+                source,
+                registry,
+                slot.start,
+                slot.end,
+                dict(signers),
+                max_entry_bytes,
+                slot.inside,
+            )
 
-    def next_slot() -> _Slot:
-        end = min(size, next_start + step)
-        return _Slot(next_start, end, tuple(n for n in wanted if next_start < n <= end))
+        def here(slot: _Slot) -> RangeResult:
+            return check_range(*arguments(slot))
 
-    def arguments(slot: _Slot) -> tuple[Any, ...]:
-        """What :func:`check_range` needs for ``slot``, with the signers known now."""
-        return source, registry, slot.start, slot.end, dict(signers), max_entry_bytes, slot.inside
-
-    def here(slot: _Slot) -> RangeResult:
-        return check_range(*arguments(slot))
-
-    while next_start < size or slots:
-        while next_start < size and _pending(slots) < ahead and not pool.broken:
-            slot = next_slot()
-            slot.work = pool.call(check_range, *arguments(slot))
-            if slot.work is None:
-                if next_start == 0:
-                    return False
-                break  # the pool stopped: the rest is checked here
-            slots.append(slot)
-            next_start = slot.end
-        head = slots[0] if slots else None
-        waiting = head is None or (isinstance(head.work, Future) and not head.work.done())
-        if next_start < size and waiting and (SHARE or pool.broken) and len(slots) < 4 * ahead:
-            # The workers are busy (or gone): check the next range here instead of waiting.
-            slot = next_slot()
-            slot.work = here(slot)
-            slots.append(slot)
-            next_start = slot.end
-            continue
-        if head is None:
-            continue
-        slots.popleft()
-        result = _result(head, pool, here)
-        _take(walk, registry, result, signers)
-        if progress is not None:
-            progress(len(result.statements))
-        problem = result.error
-        if problem is not None:
-            for pending in slots:
-                if isinstance(pending.work, Future):
-                    pending.work.cancel()
-            message, details = problem
-            raise VerificationError(message, details=details)
-    return True
+        while next_start < size or slots:
+            while next_start < size and _pending(slots) < ahead and not pool.broken:
+                slot = next_slot()
+                slot.work = pool.call(check_range, *arguments(slot))
+                if slot.work is None:
+                    if next_start == 0:
+                        return False
+                    break  # the pool stopped: the rest is checked here
+                slots.append(slot)
+                next_start = slot.end
+            head = slots[0] if slots else None
+            waiting = head is None or (isinstance(head.work, Future) and not head.work.done())
+            if next_start < size and waiting and (SHARE or pool.broken) and len(slots) < 4 * ahead:
+                # The workers are busy (or gone): check the next range here instead of waiting.
+                slot = next_slot()
+                slot.work = here(slot)
+                slots.append(slot)
+                next_start = slot.end
+                continue
+            if head is None:
+                continue
+            slots.popleft()
+            result = _result(head, pool, here)
+            _take(walk, registry, result, signers)
+            if progress is not None:
+                progress(len(result.statements))
+            problem = result.error
+            if problem is not None:
+                for pending in slots:
+                    if isinstance(pending.work, Future):
+                        pending.work.cancel()
+                message, details = problem
+                raise VerificationError(message, details=details)
+        return True
 
 
 def _result(slot: _Slot, pool: SignaturePool, here: Callable[[_Slot], RangeResult]) -> RangeResult:
