@@ -104,9 +104,9 @@ def canonical_value(data: bytes) -> Any | None:
     Bytes that orjson writes back unchanged differ from JCS only in how floats are
     written (JCS writes ``1`` for ``1.0`` and spells large and small magnitudes its own
     way), and in key order outside the BMP (JCS sorts by UTF-16 code units). So each
-    float is also written the JCS way and compared; text outside the BMP is left out. None means
-    undecided, not invalid: ``parse_canonical`` then gives the verdict and the precise
-    error. Whatever this accepts, ``parse_canonical`` accepts as canonical.
+    float is also written the JCS way and compared; text outside the BMP is left out.
+    None means undecided, not invalid: ``parse_canonical`` then gives the verdict and
+    the precise error. Whatever this accepts, ``parse_canonical`` accepts as canonical.
     """
     if (
         not data

@@ -175,8 +175,7 @@ class IdentityState:
 
     def _check_new_key(self, statement_id: str, key: NewKey | None) -> None:
         assert key is not None
-        if key.problem is not None:
-            raise SignatureError(f"{statement_id}: {key.problem}")
+        _check_key(key, statement_id)
         owner = self.key_owner.get(key.key_id)
         if owner is not None:
             raise AuthorizationError(
@@ -398,9 +397,14 @@ def _check_role(statement_id: str, principal: PrincipalRecord, kind: StatementTy
         )
 
 
-def _key_record(key: NewKey, statement_id: str) -> KeyRecord:
+def _check_key(key: NewKey, statement_id: str) -> None:
+    """Raise unless ``key`` is a usable key (see :func:`new_key`)."""
     if key.problem is not None:
         raise SignatureError(f"{statement_id}: {key.problem}")
+
+
+def _key_record(key: NewKey, statement_id: str) -> KeyRecord:
+    _check_key(key, statement_id)
     return KeyRecord(key.public_key, key.valid_from)
 
 
