@@ -136,9 +136,9 @@ Targets, and where they stand in this run:
 
 | target | figure | met |
 |---|---|---|
-| ≥ 5,000 durable appends/s on SQLite | 5,694/s (one verify worker) | yes |
-| inclusion proof in a 1,000,000-entry log, median < 1 ms | 0.63 ms | yes |
-| `concord verify` of 1,000,000 entries < 60 s | 107 s (median of 3), the whole command | no |
+| ≥ 5,000 durable appends/s on SQLite | 4,164/s (5,694/s at 23:13), one verify worker | not here |
+| inclusion proof in a 1,000,000-entry log, median < 1 ms | 0.83 ms (0.63 ms at 23:13) | yes |
+| `concord verify` of 1,000,000 entries < 60 s | 113 s (107 s at 23:13), median of 3 | no |
 | conflict detection over 100,000 claims not slower than GeoPandas `sjoin` | 1.57× faster | yes |
 | one new claim against 1,000,000, < 10 ms | 0.047 ms median | yes |
 | all 17 requirements over 10,000,000 rows < 10 s | 3.5 s | yes |
@@ -146,10 +146,14 @@ Targets, and where they stand in this run:
 
 * **This machine.** Two cores of a shared host, whose speed changes from minute to
   minute: on this day the same Ed25519 loop ran between 9,800/s and 17,300/s within
-  the hour. The ledger rows were measured on an Intel Xeon host in a slow spell
-  (libsodium verified 6,735 signatures/s, against 11,864/s in the previous run on an
-  AMD EPYC host); the claims and compliance rows come from the earlier full run on
-  the EPYC host. Compare figures with the ratios measured beside them.
+  the hour. The ledger rows were measured on an Intel Xeon host; the claims and
+  compliance rows come from the earlier full run on an AMD EPYC host. The machine
+  slowed during this run: its Ed25519 rates were measured first, at a fast moment
+  (15,346/s), while recomputing a root from 1,000,000 leaf hashes later took 2,771 ms
+  against 1,549 ms in the run at 23:13 UTC on the same code but for two refactors. The
+  ratios against the Ed25519 rate therefore overstate this run's verify and append
+  times. The earlier run (23:13) gave 5,694 appends/s and 107 s, with libsodium at
+  6,735/s measured in a slow spell.
 * **Signatures.** Concord verifies Ed25519 with ed25519-zebra under the ZIP 215 rules
   (see the reference); the row below it is PyNaCl (libsodium) in the same run. The
   appends and the verify rows are measured against the rate Concord uses.
@@ -164,12 +168,14 @@ Targets, and where they stand in this run:
   a principal: the worst case for the identity replay). Ranges of 4,096 entries go to
   one worker per spare core, and the main process checks ranges too while the worker is
   busy; the main process replays identity, roles and the tree in log order. The floor is
-  the signatures: 1,000,000 checks take 86 s on one of these cores in this run, 43 s on
-  both, before any reading, parsing, hashing or replay. Per entry the command spent
-  192 µs of CPU, 86 of them on the signature.
-* **What changed since the last run.** In the last run the command took 1.11 times as
-  long as 1,000,000 libsodium checks on one core (94 s against 84 s); in this one it
-  took 0.72 times as long (107 s against 148 s at libsodium's rate measured here). The
+  the signatures: 1,000,000 checks take 65 s on one of these cores at the rate measured
+  at the start of this run (86 s in the 23:13 run), before any reading, parsing,
+  hashing or replay. Per entry the command spent 203 µs of CPU (192 at 23:13).
+* **What changed since the last session.** In the last session's run the command took
+  1.11 times as long as 1,000,000 libsodium checks on one core (94 s against 84 s); in
+  the 23:13 run it took 0.72 times as long (107 s against 148 s at libsodium's rate
+  measured there). Alternated on one 200,000-entry log, the last session's code took
+  27.1 s (48.2 s of CPU) and this session's 23.0 s (38.6 s), medians of 4 pairs. The
   signature check is about 1.4 times as fast (ed25519-zebra); verification workers run
   without the cyclic collector (switching it back on after each range had cost about a
   twelfth of the range); a range's results reach the main process as plain tuples
