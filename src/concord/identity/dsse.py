@@ -7,10 +7,13 @@ payload, so a signature cannot be replayed under another payload type.
 
 from __future__ import annotations
 
+import binascii
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
+import pybase64
 
 from concord.errors import MalformedStatement, SignatureError
 from concord.identity.canonical import canonical_json, compact_value, parse_json
@@ -91,8 +94,63 @@ def _canonical_source(
     return True
 
 
+_BASE64 = rb"[A-Za-z0-9+/]*+={0,2}"
+#: Printable ASCII but the quote and the backslash: text that JSON writes unescaped.
+_PLAIN_TEXT = rb"[ !#-\[\]-~]*+"
+_SIGNATURE = rb'\{"keyid":"%s","sig":"%s"\}'
+#: The canonical form of an envelope whose key ids are plain ASCII text, as the office
+#: writes every entry: fields in order, no whitespace and no escapes. Bytes that match
+#: are exactly the RFC 8785 form of what they hold, so they are read without a JSON
+#: parser (in under half the time); anything else is parsed in full.
+_STORED = re.compile(
+    rb'\{"payload":"(%s)","payloadType":"%s","signatures":\[(%s(?:,%s)*+)\]\}'
+    % (
+        _BASE64,
+        re.escape(PAYLOAD_TYPE.encode()),
+        _SIGNATURE % (_PLAIN_TEXT, _BASE64),
+        _SIGNATURE % (_PLAIN_TEXT, _BASE64),
+    )
+)
+_SIGNATURES = re.compile(_SIGNATURE % (b"(" + _PLAIN_TEXT + b")", b"(" + _BASE64 + b")"))
+
+
+def _exact_base64(text: bytes) -> bytes | None:
+    """The bytes ``text`` encodes, when ``text`` is exactly how :func:`b64` writes them
+    (then any decoder that decodes it gives them: pybase64's takes a third of the time)."""
+    try:
+        data = pybase64.b64decode(text, validate=True)
+    except binascii.Error:
+        return None
+    return data if pybase64.b64encode(data) == text else None
+
+
+def _stored_envelope(data: bytes) -> Envelope | None:
+    """The envelope in ``data`` when ``data`` is in the form :data:`_STORED` describes;
+    None leaves the decision, and any error, to the full parser."""
+    match = _STORED.fullmatch(data)
+    if match is None:
+        return None
+    payload = _exact_base64(match[1])
+    if payload is None:
+        return None
+    signatures = []
+    for keyid, text in _SIGNATURES.findall(match[2]):
+        sig = _exact_base64(text)
+        if sig is None:
+            return None
+        signatures.append(Signature(keyid.decode("ascii"), sig))
+    return Envelope(PAYLOAD_TYPE, payload, tuple(signatures), data)
+
+
 def parse_envelope(data: bytes | str | dict[str, Any]) -> Envelope:
     """Parse an envelope from JSON text or a decoded object; the payload is not trusted yet."""
+    if isinstance(data, bytes) and (stored := _stored_envelope(data)) is not None:
+        return stored
+    return _parse_envelope(data)
+
+
+def _parse_envelope(data: bytes | str | dict[str, Any]) -> Envelope:
+    """:func:`parse_envelope` for any input, with a JSON parser."""
     obj, compact = (data, None) if isinstance(data, dict) else _envelope_object(data)
     if not isinstance(obj, dict):
         raise MalformedStatement("envelope: expected a JSON object")
