@@ -279,7 +279,7 @@ def run(rows: int = DEFAULT_ROWS, repeats: int = 3) -> list[dict[str, Any]]:
     filed = con.execute(
         "SELECT DISTINCT party, period FROM declarations WHERE declaration_type = 'extraction'"
     ).df()
-    pandas_s, frame = _median(lambda: pandas_reconciliation(decl, meas, filed), 1)
+    pandas_s, frame = _median(lambda: pandas_reconciliation(decl, meas, filed), repeats)
     pandas_violations = int(frame["violation"].sum())
     return [
         {

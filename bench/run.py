@@ -203,15 +203,10 @@ def _targets(sections: dict[str, list[Row]]) -> list[str]:
 
 NOTES = """
 * **This machine.** Two cores of a shared host, whose speed changes from minute to
-  minute: on this day the same Ed25519 loop ran between 9,800/s and 17,300/s within
-  the hour. The ledger rows were measured on an Intel Xeon host; the claims and
-  compliance rows come from the earlier full run on an AMD EPYC host. The machine
-  slowed during this run: its Ed25519 rates were measured first, at a fast moment
-  (15,346/s), while recomputing a root from 1,000,000 leaf hashes later took 2,771 ms
-  against 1,549 ms in the run at 23:13 UTC on the same code but for two refactors. The
-  ratios against the Ed25519 rate therefore overstate this run's verify and append
-  times. The earlier run (23:13) gave 5,694 appends/s and 107 s, with libsodium at
-  6,735/s measured in a slow spell.
+  minute and from session to session: the same Ed25519 loop ran between 9,800/s and
+  17,300/s within one hour on an Intel Xeon host, and at 21,000–26,000/s on the AMD EPYC
+  host of this run. Compare the ratios, which are measured in the same run, rather than
+  the absolute figures across runs.
 * **Signatures.** Concord verifies Ed25519 with ed25519-zebra under the ZIP 215 rules
   (see the reference); the row below it is PyNaCl (libsodium) in the same run. The
   appends and the verify rows are measured against the rate Concord uses.
@@ -223,28 +218,27 @@ NOTES = """
   about 10,000/s using up to 7 cores.
 * **Verify.** The rows time the `concord verify` command as a user runs it, start-up
   included, on the log the benchmark built (every entry an office statement registering
-  a principal: the worst case for the identity replay). Ranges of 4,096 entries go to
-  one worker per spare core, and the main process checks ranges too while the worker is
-  busy; the main process replays identity, roles and the tree in log order. The floor is
-  the signatures: 1,000,000 checks take 65 s on one of these cores at the rate measured
-  at the start of this run (86 s in the 23:13 run), before any reading, parsing,
-  hashing or replay. Per entry the command spent 203 µs of CPU (192 at 23:13).
-* **What changed since the last session.** In the last session's run the command took
-  1.11 times as long as 1,000,000 libsodium checks on one core (94 s against 84 s); in
-  the 23:13 run it took 0.72 times as long (107 s against 148 s at libsodium's rate
-  measured there). Alternated on one 200,000-entry log, the last session's code took
-  27.1 s (48.2 s of CPU) and this session's 23.0 s (38.6 s), medians of 4 pairs. The
-  signature check is about 1.4 times as fast (ed25519-zebra); verification workers run
-  without the cyclic collector (switching it back on after each range had cost about a
-  twelfth of the range); a range's results reach the main process as plain tuples
-  (named tuples and pydantic's time zones had made pickling cost a fifth of checking);
-  floats in payloads are found by walking the parsed value instead of a byte scan; the
-  replayed identity state is let go before the collector comes back on (that had cost
-  1.6 s at the end of the command).
+  a principal: the worst case for the identity replay, which the main process does in
+  log order). Ranges of 4,096 entries go to one worker per spare core, and the main
+  process checks ranges too while the worker is busy. The floor is the signatures:
+  1,000,000 checks on one core at the rate measured at the start of the run, before any
+  reading, parsing, hashing or replay; on two cores the command cannot take less than
+  half of that. Per entry, the signature is about 45% of the command's CPU time.
+* **Reading stored envelopes.** Entries that are in the canonical form the office
+  writes are read by one pattern instead of a JSON parser, and base64 by pybase64.
+  Alternated with the code before that change on one 200,000-entry log (4 pairs, the
+  command timed as a subprocess, 2026-11-22 on the AMD host), the command took 13.1 s
+  against 14.0 s (medians) and 22.0 s of CPU against 22.9 s; every pair favoured the
+  change.
 * **Reconciliation against pandas.** The pandas version is the straightforward one
   (merge, group, per-item test, a CUSUM loop per site) with the engine's rules (only
   parties that filed are reconciled; the CUSUM restarts after an alarm); both find the
-  same 310 violations. The engine's time includes making every finding of R7.
+  same 310 violations. The engine's time includes making every finding of R7 (25,000
+  findings, each with its explanation and evidence); the pandas version ends with a
+  frame. Both are medians of 3 runs. The ratio moves with the machine: 17.1 in a run on
+  the AMD host on 2026-11-21 (pandas run once, 25.3 s against 1.48 s), 8.9 in this
+  run's first pass (pandas once, 10.8 s against 1.22 s) and 9.8 in the compliance
+  section run again with pandas as a median of 3.
 """
 
 
