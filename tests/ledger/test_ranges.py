@@ -301,6 +301,9 @@ def test_ranges_left_by_workers_that_stopped_are_checked_here(
     TAMPERING[case](ws)
     walked = _outcome(lambda: verify_database(ws.ledger, ws.verifier, parallel_from=WALK))
     monkeypatch.setattr(audit, "DatabaseEntries", _DyingEntries)
+    # The main process checks nothing itself while the worker lives, so the worker
+    # reaches the range that stops it (else the main process may take that range over).
+    monkeypatch.setattr(ranges, "SHARE", False)
     dying = SignaturePool(1)
     try:
         in_ranges = _outcome(
@@ -310,3 +313,61 @@ def test_ranges_left_by_workers_that_stopped_are_checked_here(
         dying.close()
     assert in_ranges == walked
     assert dying.broken
+
+
+@dataclass(frozen=True, slots=True)
+class _SlowEntries(DatabaseEntries):
+    """Entries that workers read slowly: ranges handed out wait for a worker."""
+
+    def read(self, start: int, end: int) -> list[tuple[int, bytes, bytes | None]]:
+        import multiprocessing
+        import time
+
+        if multiprocessing.parent_process() is not None:
+            time.sleep(0.3)
+        return DatabaseEntries.read(self, start, end)
+
+
+@pytest.mark.parametrize("case", ["untouched", "forged signature", "deleted tail"])
+def test_ranges_no_worker_has_started_are_checked_here(
+    ws: Workspace, pool: SignaturePool, case: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # With the workers busy and nothing left to hand out, the main process takes back a
+    # range that no worker has started and checks it, instead of waiting.
+    TAMPERING[case](ws)
+    walked = _outcome(lambda: verify_database(ws.ledger, ws.verifier, parallel_from=WALK))
+    taken_back: list[int] = []
+
+    def unstarted(slots: object) -> object:
+        slot = unstarted_before(slots)
+        if slot is not None:
+            taken_back.append(slot.start)
+        return slot
+
+    unstarted_before = ranges._unstarted
+    monkeypatch.setattr(ranges, "_unstarted", unstarted)
+    monkeypatch.setattr(audit, "DatabaseEntries", _SlowEntries)
+    in_ranges = _outcome(
+        lambda: verify_database(ws.ledger, ws.verifier, parallel_from=0, pool=pool)
+    )
+    assert in_ranges == walked
+    assert 24 in taken_back  # the last range, which the two workers reach last
+
+
+def test_a_statement_left_behind_is_read_again_or_its_loss_reported(ws: Workspace) -> None:
+    # A worker that verified every signature of a statement leaves its payload and
+    # signatures behind; the main process reads them again when it must check the
+    # statement in full.
+    source = DatabaseEntries(ws.engine.url.render_as_string(hide_password=False))
+    try:
+        payload, signatures = ranges._read_again(source, 12)
+        envelope = json.loads(stored_entry(ws, 12))
+        assert payload == base64.b64decode(envelope["payload"])
+        assert signatures == tuple(
+            (sig["keyid"], base64.b64decode(sig["sig"])) for sig in envelope["signatures"]
+        )
+        tamper_log(ws, "DELETE FROM ledger_entry WHERE idx = 12")
+        with pytest.raises(VerificationError, match=r"^entry 12: removed while the log"):
+            ranges._read_again(source, 12)
+    finally:
+        source.close()

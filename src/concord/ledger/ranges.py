@@ -38,7 +38,7 @@ from pydantic import BaseModel
 from sqlalchemy import Engine, create_engine
 
 from concord.errors import ConcordError, VerificationError
-from concord.identity.dsse import PAYLOAD_TYPE, Envelope, Signature, pae
+from concord.identity.dsse import PAYLOAD_TYPE, Envelope, Signature, pae, parse_envelope
 from concord.identity.keys import verify_signature
 from concord.identity.preverify import SignaturePool
 from concord.identity.schemas import OfficeEstablished
@@ -57,24 +57,28 @@ from concord.runtime import cycle_collection_paused
 RANGE = 4096
 #: Whether the main process checks ranges itself while the workers are busy.
 SHARE = True
-#: Ranges handed to each worker and not yet taken back: enough that a worker still has
+#: Ranges handed to each worker and not yet checked: enough that a worker still has
 #: one to check while the main process checks a range of its own.
 AHEAD = 4
 
 Row = tuple[int, bytes, bytes | None]
-#: (statement id, type, author, issued at, payload, signatures as (key id, signature),
-#: signatures the worker verified, in order, as (key id, public key), what the statement
-#: changes in identity, as plain tuples). Bodies stay behind: the main process needs
-#: only the identity change, or, for a statement it must check in full, the payload.
+#: A signature as plain values: (key id, signature).
+SignatureRow = tuple[str, bytes]
+#: (statement id, type, author, issued at, what is left to check, the signatures the
+#: worker verified, in order, as (key id, public key), what the statement changes in
+#: identity, as plain tuples). What is left to check is None when the worker verified
+#: every signature; otherwise it is the payload and every signature, for the main
+#: process to check the statement in full (it reads the entry again should it need to
+#: after all). Bodies stay behind: the main process needs only the identity change.
 #: Only plain values, which pickle fast: named tuples and pydantic's time zones made
-#: handing a range back cost a fifth of checking it.
+#: handing a range back cost a fifth of checking it, and payloads and signatures made
+#: the worker wait while the main process read them from the pipe.
 Checked = tuple[
     str,
     str,
     str,
     datetime,
-    bytes,
-    tuple[tuple[str, bytes], ...],
+    tuple[bytes, tuple[SignatureRow, ...]] | None,
     tuple[tuple[str, bytes], ...],
     PlainChange | None,
 ]
@@ -264,13 +268,16 @@ def _verify_known(
 def _checked(statement: Statement, verified: tuple[tuple[str, bytes], ...]) -> Checked:
     """A parsed statement for the main process, with the signatures checked here."""
     change = identity_change(statement.body) if statement.type in IDENTITY_TYPES else None
+    signatures = statement.envelope.signatures
+    unverified = None
+    if len(verified) < len(signatures):
+        unverified = (statement.payload, tuple((sig.keyid, sig.sig) for sig in signatures))
     return (
         statement.id,
         statement.type,
         statement.author,
         statement.issued_at,
-        statement.payload,
-        tuple((sig.keyid, sig.sig) for sig in statement.envelope.signatures),
+        unverified,
         verified,
         None if change is None else change.plain(),
     )
@@ -354,58 +361,25 @@ def verify_ranges(
     This process's reading connection is closed when it returns.
     """
     with closing(source):
-        step = RANGE
-        if step < 1 or step & (step - 1):
-            raise ValueError(f"ranges of {step} entries: not a power of two")
+        if RANGE < 1 or RANGE & (RANGE - 1):
+            raise ValueError(f"ranges of {RANGE} entries: not a power of two")
         signers = _genesis_signer(source, registry, max_entry_bytes)
-        wanted = sorted(checkpoint_sizes)
-        slots: deque[_Slot] = deque()
-        next_start = 0
+        ranges = _Ranges(source, registry, size, max_entry_bytes, signers, sorted(checkpoint_sizes))
         ahead = AHEAD * pool.workers + 1
-
-        def next_slot() -> _Slot:
-            end = min(size, next_start + step)
-            return _Slot(next_start, end, tuple(n for n in wanted if next_start < n <= end))
-
-        def arguments(slot: _Slot) -> tuple[Any, ...]:
-            """What :func:`check_range` needs for ``slot``, with the signers known now."""
-            return (
-                source,
-                registry,
-                slot.start,
-                slot.end,
-                dict(signers),
-                max_entry_bytes,
-                slot.inside,
-            )
-
-        def here(slot: _Slot) -> RangeResult:
-            return check_range(*arguments(slot))
-
-        while next_start < size or slots:
-            while next_start < size and _pending(slots) < ahead and not pool.broken:
-                slot = next_slot()
-                slot.work = pool.call(check_range, *arguments(slot))
-                if slot.work is None:
-                    if next_start == 0:
-                        return False
-                    break  # the pool stopped: the rest is checked here
-                slots.append(slot)
-                next_start = slot.end
+        held = 4 * ahead  # ranges checked and not yet taken back, at most
+        slots = ranges.slots
+        while ranges.left or slots:
+            if not ranges.hand_out(pool, ahead, held):
+                return False
             head = slots[0] if slots else None
             waiting = head is None or (isinstance(head.work, Future) and not head.work.done())
-            if next_start < size and waiting and (SHARE or pool.broken) and len(slots) < 4 * ahead:
-                # The workers are busy (or gone): check the next range here instead of waiting.
-                slot = next_slot()
-                slot.work = here(slot)
-                slots.append(slot)
-                next_start = slot.end
-                continue
+            if waiting and (SHARE or pool.broken) and ranges.check_one(held):
+                continue  # the workers are busy (or gone): a range was checked here
             if head is None:
                 continue
             slots.popleft()
-            result = _result(head, pool, here)
-            _take(walk, registry, result, signers)
+            result = _result(head, pool, ranges.here)
+            _take(walk, registry, result, signers, source)
             if progress is not None:
                 progress(len(result.statements))
             problem = result.error
@@ -415,6 +389,78 @@ def verify_ranges(
                         pending.work.cancel()
                 message, details = problem
                 raise VerificationError(message, details=details)
+        return True
+
+
+@dataclass(slots=True)
+class _Ranges:
+    """The ranges of one verification in log order, handed out or checked here."""
+
+    source: EntrySource
+    registry: StatementRegistry
+    size: int
+    max_entry_bytes: int
+    #: Keys known to have signed, by key id (grows as the main process takes ranges).
+    signers: dict[str, bytes]
+    #: Checkpoint sizes, in order.
+    wanted: list[int]
+    slots: deque[_Slot] = field(default_factory=deque)
+    #: Where the next range starts.
+    start: int = 0
+
+    @property
+    def left(self) -> bool:
+        """Whether some entries are in no range yet."""
+        return self.start < self.size
+
+    def _next(self) -> _Slot:
+        start, end = self.start, min(self.size, self.start + RANGE)
+        return _Slot(start, end, tuple(n for n in self.wanted if start < n <= end))
+
+    def _add(self, slot: _Slot) -> None:
+        self.slots.append(slot)
+        self.start = slot.end
+
+    def arguments(self, slot: _Slot) -> tuple[Any, ...]:
+        """What :func:`check_range` needs for ``slot``, with the signers known now."""
+        return (
+            self.source,
+            self.registry,
+            slot.start,
+            slot.end,
+            dict(self.signers),
+            self.max_entry_bytes,
+            slot.inside,
+        )
+
+    def here(self, slot: _Slot) -> RangeResult:
+        return check_range(*self.arguments(slot))
+
+    def hand_out(self, pool: SignaturePool, ahead: int, held: int) -> bool:
+        """Give the workers ranges until ``ahead`` are unchecked or ``held`` not taken
+        back; False when the pool cannot run the first range."""
+        while self.left and _pending(self.slots) < ahead and len(self.slots) < held:
+            if pool.broken:
+                break
+            slot = self._next()
+            slot.work = pool.call(check_range, *self.arguments(slot))
+            if slot.work is None:
+                return self.start > 0  # the pool stopped: the rest is checked here
+            self._add(slot)
+        return True
+
+    def check_one(self, held: int) -> bool:
+        """Check a range here: the next one, or else one handed out that no worker has
+        started; False when there is neither."""
+        slot: _Slot | None
+        if self.left and len(self.slots) < held:
+            slot = self._next()
+            self._add(slot)
+        else:
+            slot = _unstarted(self.slots)
+            if slot is None:
+                return False
+        slot.work = self.here(slot)
         return True
 
 
@@ -432,12 +478,26 @@ def _result(slot: _Slot, pool: SignaturePool, here: Callable[[_Slot], RangeResul
 
 
 def _pending(slots: deque[_Slot]) -> int:
-    """Ranges handed to the workers and not yet taken back."""
-    return sum(isinstance(slot.work, Future) for slot in slots)
+    """Ranges handed to the workers and not yet checked: a worker that has checked its
+    ranges gets more, even while the main process has not yet taken them back."""
+    return sum(isinstance(slot.work, Future) and not slot.work.done() for slot in slots)
+
+
+def _unstarted(slots: deque[_Slot]) -> _Slot | None:
+    """The last range handed out that no worker has started, taken back (cancelled) so
+    that the main process checks it instead of waiting; None if there is none."""
+    for slot in reversed(slots):
+        if isinstance(slot.work, Future) and slot.work.cancel():
+            return slot
+    return None
 
 
 def _take(
-    walk: Walker, registry: StatementRegistry, result: RangeResult, signers: dict[str, bytes]
+    walk: Walker,
+    registry: StatementRegistry,
+    result: RangeResult,
+    signers: dict[str, bytes],
+    source: EntrySource,
 ) -> None:
     """A range's entries in log order, the checkpoints inside it, then its subtrees."""
     index = result.start
@@ -445,12 +505,8 @@ def _take(
     types = registry.types
     for checked in result.statements:
         kind = types[checked[1]]
-        if not (
-            index
-            and len(checked[6]) == len(checked[5])
-            and walk.accept_verified(index, checked, kind)
-        ):
-            _accept(walk, registry, index, checked, signers)
+        if not (index and checked[4] is None and walk.accept_verified(index, checked, kind)):
+            _accept(walk, registry, index, checked, signers, source)
         index += 1
         if index in roots:
             walk.check_root(index, roots[index])
@@ -464,9 +520,12 @@ def _accept(
     index: int,
     checked: Checked,
     signers: dict[str, bytes],
+    source: EntrySource,
 ) -> None:
-    """A statement checked in full: some signature was not verified by the worker."""
-    sid, kind, author, issued_at, payload, signatures, verified, _change = checked
+    """A statement checked in full: the genesis, a statement with a signature the worker
+    did not verify, or one whose key turned out to be another (rare)."""
+    sid, kind, author, issued_at, unverified, verified, _change = checked
+    payload, signatures = _read_again(source, index) if unverified is None else unverified
     envelope = Envelope(
         PAYLOAD_TYPE, payload, tuple(Signature(keyid, sig) for keyid, sig in signatures)
     )
@@ -486,6 +545,15 @@ def _accept(
                 public = walk.signing_key(author, keyid)
                 if public is not None:
                     signers[keyid] = public
+
+
+def _read_again(source: EntrySource, index: int) -> tuple[bytes, tuple[SignatureRow, ...]]:
+    """The payload and signatures of entry ``index``, read again (a worker checked it)."""
+    rows = source.read(index, index + 1)
+    if not rows or rows[0][0] != index:
+        raise VerificationError(f"entry {index}: removed while the log was being verified")
+    envelope = parse_envelope(rows[0][1])
+    return envelope.payload, tuple((sig.keyid, sig.sig) for sig in envelope.signatures)
 
 
 def _genesis_signer(

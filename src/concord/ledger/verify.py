@@ -196,7 +196,7 @@ class _Walk:
     def accept_verified(self, index: int, checked: Checked, kind: StatementType) -> bool:
         """:meth:`accept` for a statement a worker parsed and whose every signature it
         verified; False when that does not settle it (then :meth:`accept` it in full)."""
-        sid, _type, author, issued_at, _payload, _signatures, verified, change = checked
+        sid, _type, author, issued_at, _unverified, verified, change = checked
         identity = self.identity
         try:
             if not identity.authorize_verified(sid, kind, author, issued_at, verified):
