@@ -204,7 +204,7 @@ def _targets(sections: dict[str, list[Row]]) -> list[str]:
 NOTES = """
 * **This machine.** Two cores of a shared host, whose speed changes from minute to
   minute and from session to session: the same Ed25519 loop ran between 9,800/s and
-  17,300/s within one hour on an Intel Xeon host, and at 21,000–26,000/s on the AMD EPYC
+  17,300/s within one hour on an Intel Xeon host, and at 21,000–27,000/s on the AMD EPYC
   host of this run. Compare the ratios, which are measured in the same run, rather than
   the absolute figures across runs.
 * **Signatures.** Concord verifies Ed25519 with ed25519-zebra under the ZIP 215 rules
@@ -223,22 +223,36 @@ NOTES = """
   process checks ranges too while the worker is busy. The floor is the signatures:
   1,000,000 checks on one core at the rate measured at the start of the run, before any
   reading, parsing, hashing or replay; on two cores the command cannot take less than
-  half of that. Per entry, the signature is about 45% of the command's CPU time.
+  half of that. In this run the signatures were about two fifths of the command's CPU
+  time.
 * **Reading stored envelopes.** Entries that are in the canonical form the office
   writes are read by one pattern instead of a JSON parser, and base64 by pybase64.
   Alternated with the code before that change on one 200,000-entry log (4 pairs, the
   command timed as a subprocess, 2026-11-22 on the AMD host), the command took 13.1 s
   against 14.0 s (medians) and 22.0 s of CPU against 22.9 s; every pair favoured the
   change.
+* **Handing ranges over.** A worker's result for a range leaves behind the payloads and
+  signatures of statements whose every signature it verified (1.13 MB became 0.82 MB
+  for 4,096 registrations), a worker that has checked its ranges is given more before
+  the main process has taken them back, and a waiting main process takes back a range
+  no worker has started. Traced on the 200,000-entry log, the worker's pause between
+  ranges (handing its result over through a pipe that the main process reads between
+  its own work) fell from about 100 to about 55 ms. On the 1,000,000-entry log,
+  alternated twice with the code before, the command took 46.6 and 44.0 s against 46.1
+  and 48.1 s: a gain of a few per cent at most, inside this host's noise. The main
+  process is the busier of the two: it checks about half the ranges and replays every
+  entry in log order (about 6.6 µs per entry here).
 * **Reconciliation against pandas.** The pandas version is the straightforward one
   (merge, group, per-item test, a CUSUM loop per site) with the engine's rules (only
   parties that filed are reconciled; the CUSUM restarts after an alarm); both find the
   same 310 violations. The engine's time includes making every finding of R7 (25,000
   findings, each with its explanation and evidence); the pandas version ends with a
-  frame. Both are medians of 3 runs. The ratio moves with the machine: 17.1 in a run on
-  the AMD host on 2026-11-21 (pandas run once, 25.3 s against 1.48 s), 8.9 in this
-  run's first pass (pandas once, 10.8 s against 1.22 s) and 9.8 in the compliance
-  section run again with pandas as a median of 3.
+  frame. Both are medians of 3 runs. The ratio moves with the host: 17.1 in a run on
+  an AMD host on 2026-11-21 (pandas run once, 25.3 s against 1.48 s), and between 8.9
+  and 9.8 in three runs on this session's AMD host, where pandas took 9.7 to 11.4 s
+  and the engine 1.0 to 1.2 s. Most of the engine's time is one DuckDB query (a full
+  join of declared and measured items on four text keys, summed exactly as DECIMAL)
+  and making the 25,000 findings.
 """
 
 
