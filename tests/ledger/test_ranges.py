@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
@@ -33,6 +32,7 @@ from factories import (
     stored_entry,
     tamper_log,
 )
+from worker_sources import DyingEntries, SlowEntries
 
 WALK = 10**9  # a threshold no test log reaches: walked in this process
 
@@ -281,26 +281,13 @@ def test_workers_run_without_the_cyclic_collector(pool: SignaturePool) -> None:
     assert future.result() is False
 
 
-@dataclass(frozen=True, slots=True)
-class _DyingEntries(DatabaseEntries):
-    """Entries whose reading kills a worker process at the second range."""
-
-    def read(self, start: int, end: int) -> list[tuple[int, bytes, bytes | None]]:
-        import multiprocessing
-        import os
-
-        if start >= 8 and multiprocessing.parent_process() is not None:
-            os._exit(3)
-        return DatabaseEntries.read(self, start, end)
-
-
 @pytest.mark.parametrize("case", ["untouched", "forged signature"])
 def test_ranges_left_by_workers_that_stopped_are_checked_here(
     ws: Workspace, case: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     TAMPERING[case](ws)
     walked = _outcome(lambda: verify_database(ws.ledger, ws.verifier, parallel_from=WALK))
-    monkeypatch.setattr(audit, "DatabaseEntries", _DyingEntries)
+    monkeypatch.setattr(audit, "DatabaseEntries", DyingEntries)
     # The main process checks nothing itself while the worker lives, so the worker
     # reaches the range that stops it (else the main process may take that range over).
     monkeypatch.setattr(ranges, "SHARE", False)
@@ -313,19 +300,6 @@ def test_ranges_left_by_workers_that_stopped_are_checked_here(
         dying.close()
     assert in_ranges == walked
     assert dying.broken
-
-
-@dataclass(frozen=True, slots=True)
-class _SlowEntries(DatabaseEntries):
-    """Entries that workers read slowly: ranges handed out wait for a worker."""
-
-    def read(self, start: int, end: int) -> list[tuple[int, bytes, bytes | None]]:
-        import multiprocessing
-        import time
-
-        if multiprocessing.parent_process() is not None:
-            time.sleep(0.3)
-        return DatabaseEntries.read(self, start, end)
 
 
 @pytest.mark.parametrize("case", ["untouched", "forged signature", "deleted tail"])
@@ -346,12 +320,13 @@ def test_ranges_no_worker_has_started_are_checked_here(
 
     unstarted_before = ranges._unstarted
     monkeypatch.setattr(ranges, "_unstarted", unstarted)
-    monkeypatch.setattr(audit, "DatabaseEntries", _SlowEntries)
+    monkeypatch.setattr(audit, "DatabaseEntries", SlowEntries)
     in_ranges = _outcome(
         lambda: verify_database(ws.ledger, ws.verifier, parallel_from=0, pool=pool)
     )
     assert in_ranges == walked
     assert 24 in taken_back  # the last range, which the two workers reach last
+    assert not pool.broken  # the workers could load the slow source and ran
 
 
 def test_a_statement_left_behind_is_read_again_or_its_loss_reported(ws: Workspace) -> None:
