@@ -179,6 +179,7 @@ def test_ranges_and_one_walk_reach_the_same_verdict(
         lambda: verify_database(ws.ledger, ws.verifier, parallel_from=0, pool=pool)
     )
     assert in_ranges == walked
+    assert not pool.broken  # the workers did check ranges (else all was checked here)
     if case == "untouched":
         assert isinstance(walked, tuple)
         assert walked[0] == 31
