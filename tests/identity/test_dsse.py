@@ -90,3 +90,32 @@ def _envelope_json(payload: str, sigs: list[dict[str, str]], **extra: str) -> by
 def test_anything_else_is_left_to_the_parser(data: bytes) -> None:
     assert dsse._stored_envelope(data) is None
     assert _outcome(parse_envelope, data) == _outcome(dsse._parse_envelope, data)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        _envelope_json("QR==", [{"keyid": "k", "sig": "QQ=="}]),  # "QQ==" is canonical
+        _envelope_json("QQ==", [{"keyid": "k", "sig": "QR=="}]),
+        _envelope_json("QQ==", [{"keyid": "k", "sig": "QQ==", "x": "1"}]),  # a dropped field
+        _envelope_json("QQ==", [{"keyid": "k\u00e9", "sig": "QQ=="}]),  # not ASCII
+        # not ASCII, escaped
+        _envelope_json("QQ==", [{"keyid": "k", "sig": "QQ=="}]).replace(
+            b'"keyid":"k"', b'"keyid":"k\\u00e9"'
+        ),
+    ],
+)
+def test_compact_envelope_bytes_count_as_canonical_only_when_they_are(data: bytes) -> None:
+    # Stored entries that are compact and sorted skip re-serialisation, but only when
+    # re-serialising could not change them.
+    envelope = parse_envelope(data)
+    assert envelope.canonical is None
+    assert envelope.canonical_bytes() == canonical_json(envelope.to_json())
+
+
+def test_a_canonical_stored_envelope_is_its_own_canonical_form() -> None:
+    data = _envelope_json("QQ==", [{"keyid": "k", "sig": "QQ=="}])
+    envelope = parse_envelope(data)
+    assert envelope.canonical == data
+    assert envelope.canonical_bytes() == data
+    assert envelope == parse_envelope(data.decode())  # the same envelope either way
