@@ -336,10 +336,10 @@ def test_a_statement_left_behind_is_read_again_or_its_loss_reported(ws: Workspac
     # statement in full.
     source = DatabaseEntries(ws.engine.url.render_as_string(hide_password=False))
     try:
-        payload, signatures = ranges._read_again(source, 12)
+        read = ranges._read_again(source, 12)
         envelope = json.loads(stored_entry(ws, 12))
-        assert payload == base64.b64decode(envelope["payload"])
-        assert signatures == tuple(
+        assert read.payload == base64.b64decode(envelope["payload"])
+        assert tuple((sig.keyid, sig.sig) for sig in read.signatures) == tuple(
             (sig["keyid"], base64.b64decode(sig["sig"])) for sig in envelope["signatures"]
         )
         tamper_log(ws, "DELETE FROM ledger_entry WHERE idx = 12")

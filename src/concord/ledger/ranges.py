@@ -525,10 +525,12 @@ def _accept(
     """A statement checked in full: the genesis, a statement with a signature the worker
     did not verify, or one whose key turned out to be another (rare)."""
     sid, kind, author, issued_at, unverified, verified, _change = checked
-    payload, signatures = _read_again(source, index) if unverified is None else unverified
-    envelope = Envelope(
-        PAYLOAD_TYPE, payload, tuple(Signature(keyid, sig) for keyid, sig in signatures)
-    )
+    if unverified is None:
+        envelope = _read_again(source, index)
+    else:
+        payload, rows = unverified
+        envelope = Envelope(PAYLOAD_TYPE, payload, tuple(Signature(*row) for row in rows))
+    payload, signatures = envelope.payload, envelope.signatures
     body: BaseModel = _UNREAD
     if kind in IDENTITY_TYPES:  # schema-checked by the worker already
         body = registry.types[kind].body.model_validate(orjson.loads(payload)["body"])
@@ -536,24 +538,23 @@ def _accept(
     publics = dict(verified)
     digest = statement.payload_sha256
     preverified = frozenset(
-        (publics[keyid], sig, digest) for keyid, sig in signatures if keyid in publics
+        (publics[sig.keyid], sig.sig, digest) for sig in signatures if sig.keyid in publics
     )
     walk.accept(index, statement, preverified)
     if len(verified) < len(signatures):  # let later ranges check this author's key
-        for keyid, _sig in signatures:
-            if keyid not in signers:
-                public = walk.signing_key(author, keyid)
+        for sig in signatures:
+            if sig.keyid not in signers:
+                public = walk.signing_key(author, sig.keyid)
                 if public is not None:
-                    signers[keyid] = public
+                    signers[sig.keyid] = public
 
 
-def _read_again(source: EntrySource, index: int) -> tuple[bytes, tuple[SignatureRow, ...]]:
-    """The payload and signatures of entry ``index``, read again (a worker checked it)."""
+def _read_again(source: EntrySource, index: int) -> Envelope:
+    """The envelope of entry ``index``, read again (a worker checked it)."""
     rows = source.read(index, index + 1)
     if not rows or rows[0][0] != index:
         raise VerificationError(f"entry {index}: removed while the log was being verified")
-    envelope = parse_envelope(rows[0][1])
-    return envelope.payload, tuple((sig.keyid, sig.sig) for sig in envelope.signatures)
+    return parse_envelope(rows[0][1])
 
 
 def _genesis_signer(
