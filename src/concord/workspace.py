@@ -23,7 +23,7 @@ from concord.config import MAX_ENTRY_BYTES, Settings
 from concord.errors import ConfigurationError
 from concord.evidence.blobs import BLOB_STORE, BlobStore
 from concord.identity.dsse import Envelope, sign_envelope
-from concord.identity.keys import SigningKey, b64
+from concord.identity.keys import PublicKey, SigningKey, b64
 from concord.identity.preverify import SignaturePool
 from concord.identity.schemas import KeySpec, OfficeEstablished
 from concord.identity.state import GENESIS_TYPE
@@ -40,7 +40,7 @@ LOG_KEY = "log.skey"
 VKEY = "log.vkey"
 
 
-def key_spec(key: SigningKey, valid_from: datetime) -> KeySpec:
+def key_spec(key: SigningKey | PublicKey, valid_from: datetime) -> KeySpec:
     return KeySpec(key_id=key.key_id, public_key=b64(key.public_key), valid_from=valid_from)
 
 

@@ -57,7 +57,7 @@ def concord_process(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
 @pytest.fixture(scope="module")
 def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     home = tmp_path_factory.mktemp("ws") / "data"
-    concord(home, "init")
+    concord(home, "init", "--established", "2187-01-15T09:00:00Z")
     key = home.parent / "pa.json"
     concord(home, "keys", "new", "pacific-alliance", "--out", str(key))
     concord(
@@ -71,10 +71,14 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "signatory",
         "--party",
         "PA",
-        "--key-file",
-        str(key),
+        "--public-key",
+        str(key) + ".pub",
+        "--issued-at",
+        "2187-01-15T10:00:00Z",
     )
-    concord(home, "treaty", "register", str(station_unity_path()))
+    concord(
+        home, "treaty", "register", str(station_unity_path()), "--issued-at", "2187-01-15T11:00:00Z"
+    )
     return home
 
 
@@ -82,7 +86,7 @@ def test_checkpoint_receipt_and_proofs(home: Path) -> None:
     note = concord(home, "checkpoint").stdout
     assert note.splitlines()[1] == "3"
     assert "\n\n\u2014 concord.local/log " in note
-    receipt = json.loads(concord(home, "receipt", "genesis").stdout)
+    receipt = json.loads(concord(home, "receipt", "show", "genesis").stdout)
     assert receipt["index"] == 0
     assert len(receipt["inclusion_proof"]) == 2
     proof = json.loads(concord(home, "proof", "consistency", "1", "3").stdout)

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import json
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from pydantic import BaseModel, ValidationError
 from rich.console import Console
+from rich.table import Table
 
 from concord.cli.common import workspace
-from concord.identity.keys import SigningKey
+from concord.errors import ConfigurationError, MalformedStatement
+from concord.identity.keys import PublicKey, SigningKey
 from concord.identity.schemas import KeyRevoked, KeyRotated, PrincipalRegistered
 from concord.workspace import key_spec
 
@@ -19,8 +23,37 @@ principals_app = typer.Typer(no_args_is_help=True, help="Register principals and
 out = Console()
 
 
-def _now() -> datetime:
-    return datetime.now(UTC).replace(microsecond=0)
+def _time(text: str | None, option: str) -> datetime:
+    from concord.cli.statements import parse_when
+
+    return parse_when(text, option=option)
+
+
+def _deliver(
+    ctx: typer.Context,
+    key: SigningKey,
+    type_: str,
+    body: BaseModel,
+    *,
+    issued_at: datetime,
+    out_file: Path | None,
+) -> str:
+    """Sign ``body``; write the submission to ``out_file``, or submit it into the workspace."""
+    from concord.registry import default_registry
+    from concord.submission import sign_submission, submit
+
+    submission = sign_submission(
+        default_registry(), key, type_, body.model_dump(mode="json"), issued_at=issued_at
+    )
+    if out_file is not None:
+        out_file.write_text(submission.dumps())
+        return f"submission written to {out_file} (submit it with `concord submit`)"
+    with workspace(ctx) as ws:
+        (receipt,) = submit(ws, [submission])
+    return f"logged at index {receipt.index}"
+
+
+IssuedAt = Annotated[str | None, typer.Option(help="when the act is issued, UTC (default: now)")]
 
 
 @keys_app.command("new")
@@ -28,30 +61,47 @@ def keys_new(
     principal: Annotated[str, typer.Argument(help="the principal the key belongs to")],
     out_file: Annotated[Path, typer.Option("--out", help="where to write the private key")],
 ) -> None:
-    """Generate an Ed25519 key pair for a principal (private key file is owner-only)."""
+    """Generate an Ed25519 key pair on your own machine.
+
+    The private key goes to FILE (owner-only); its public key to FILE.pub, which is
+    what you give the office. The office never needs the private key.
+    """
+    if out_file.exists():
+        raise ConfigurationError(f"{out_file}: exists; refusing to overwrite a key file")
     key = SigningKey.generate(principal)
-    key.save(out_file)
-    out.print(f"{key.key_id} written to {out_file}")
+    pub = key.save_pair(out_file)
+    out.print(f"{key.key_id} written to {out_file} (private) and {pub} (public)")
 
 
 @keys_app.command("rotate")
 def keys_rotate(
     ctx: typer.Context,
     principal: str,
-    new_key: Annotated[Path, typer.Option(help="key file of the new key")],
-    signer: Annotated[Path, typer.Option(help="key file that signs (the current key)")],
+    new_key: Annotated[Path, typer.Option(help="public key file of the new key (FILE.pub)")],
+    signer: Annotated[Path, typer.Option(help="your current private key file, which signs")],
     retire: Annotated[str | None, typer.Option(help="key id to retire")] = None,
+    valid_from: Annotated[
+        str | None, typer.Option(help="the new key signs from this time on (default: issue time)")
+    ] = None,
+    issued_at: IssuedAt = None,
+    out_file: Annotated[
+        Path | None, typer.Option("--out", help="write the submission here instead of submitting")
+    ] = None,
 ) -> None:
     """Add a new key for a principal, optionally retiring the old one."""
-    new = SigningKey.load(new_key)
-    with workspace(ctx) as ws:
-        body = KeyRotated(
-            principal_id=principal, new_key=key_spec(new, _now()), retire_key_id=retire
-        )
-        receipt = ws.submit_as(
-            SigningKey.load(signer), "identity.key_rotated", body, issued_at=_now()
-        )
-    out.print(f"key {new.key_id} registered for {principal} at log index {receipt.index}")
+    new = PublicKey.load(new_key)
+    when = _time(issued_at, "--issued-at")
+    start = _time(valid_from, "--valid-from") if valid_from else when
+    body = KeyRotated(principal_id=principal, new_key=key_spec(new, start), retire_key_id=retire)
+    said = _deliver(
+        ctx,
+        SigningKey.load(signer),
+        "identity.key_rotated",
+        body,
+        issued_at=when,
+        out_file=out_file,
+    )
+    out.print(f"key {new.key_id} for {principal}: {said}")
 
 
 @keys_app.command("revoke")
@@ -61,15 +111,30 @@ def keys_revoke(
     key_id: str,
     reason: Annotated[str, typer.Option(help="why the key is revoked")],
     signer: Annotated[
-        Path | None, typer.Option(help="key file that signs (default: office)")
+        Path | None, typer.Option(help="key file that signs (default: the office's)")
+    ] = None,
+    issued_at: IssuedAt = None,
+    out_file: Annotated[
+        Path | None, typer.Option("--out", help="write the submission here instead of submitting")
     ] = None,
 ) -> None:
-    """Revoke a key: nothing signed by it is accepted afterwards."""
-    with workspace(ctx) as ws:
-        key = SigningKey.load(signer) if signer else ws.office_key
-        body = KeyRevoked(principal_id=principal, key_id=key_id, reason=reason)
-        receipt = ws.submit_as(key, "identity.key_revoked", body, issued_at=_now())
-    out.print(f"key {key_id} revoked at log index {receipt.index}")
+    """Revoke a key: nothing signed by it is accepted after the revocation is logged."""
+    body = KeyRevoked(principal_id=principal, key_id=key_id, reason=reason)
+    when = _time(issued_at, "--issued-at")
+    if signer is None:
+        with workspace(ctx) as ws:
+            office = ws.office_key
+        said = _deliver(ctx, office, "identity.key_revoked", body, issued_at=when, out_file=None)
+    else:
+        said = _deliver(
+            ctx,
+            SigningKey.load(signer),
+            "identity.key_revoked",
+            body,
+            issued_at=when,
+            out_file=out_file,
+        )
+    out.print(f"key {key_id} revoked: {said}")
 
 
 @principals_app.command("register")
@@ -78,25 +143,64 @@ def principals_register(
     principal: str,
     name: Annotated[str, typer.Option(help="display name")],
     role: Annotated[list[str], typer.Option(help="signatory, third_party, inspector or office")],
-    key_file: Annotated[Path, typer.Option(help="the principal's key file (public part used)")],
+    public_key: Annotated[
+        Path, typer.Option(help="the principal's public key file (FILE.pub from `keys new`)")
+    ],
     party: Annotated[str | None, typer.Option(help="the treaty party it acts for")] = None,
+    valid_from: Annotated[
+        str | None, typer.Option(help="the key signs from this time on (default: issue time)")
+    ] = None,
+    issued_at: IssuedAt = None,
 ) -> None:
-    """Register a principal with its roles and key (an office statement)."""
-    key = SigningKey.load(key_file)
-    with workspace(ctx) as ws:
+    """Register a principal with its roles and public key (an office statement)."""
+    key = PublicKey.load(public_key)
+    if key.principal != principal:
+        raise ConfigurationError(
+            f"{public_key}: the key was made for {key.principal!r}, not {principal!r}"
+        )
+    when = _time(issued_at, "--issued-at")
+    start = _time(valid_from, "--valid-from") if valid_from else when
+    try:
         body = PrincipalRegistered.model_validate(
             {
                 "principal_id": principal,
                 "name": name,
                 "roles": role,
                 "party": party,
-                "key": key_spec(key, _now()).model_dump(),
+                "key": key_spec(key, start).model_dump(),
             }
         )
-        receipt = ws.submit_as(
-            ws.office_key, "identity.principal_registered", body, issued_at=_now()
+    except ValidationError as exc:
+        details = [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]
+        raise MalformedStatement("principals register: invalid input", details=details) from None
+    with workspace(ctx) as ws:
+        office = ws.office_key
+    said = _deliver(
+        ctx, office, "identity.principal_registered", body, issued_at=when, out_file=None
+    )
+    out.print(f"{principal} registered: {said}")
+
+
+@principals_app.command("list")
+def principals_list(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """The registered principals, their roles, party and public keys."""
+    from concord.identity.service import principals_view
+
+    with workspace(ctx) as ws:
+        rows = principals_view(ws.engine)
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2, sort_keys=True))
+        return
+    table = Table("principal", "name", "roles", "party", "keys")
+    for row in rows:
+        keys = ", ".join(k["key_id"] + (" (revoked)" if k["revoked"] else "") for k in row["keys"])
+        table.add_row(
+            row["principal_id"], row["name"], ", ".join(row["roles"]), row["party"] or "", keys
         )
-    out.print(f"{principal} registered at log index {receipt.index}")
+    out.print(table)
 
 
 def register(app: typer.Typer) -> None:

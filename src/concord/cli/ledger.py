@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 
 from concord.cli.common import progress_bar, settings_of, workspace
-from concord.errors import ConcordError, MalformedStatement, VerificationError
+from concord.errors import ConcordError, VerificationError
 from concord.ledger.audit import rebuild as rebuild_log
 from concord.ledger.audit import verify_database
 from concord.ledger.export import export_tiles, verify_tiles
@@ -46,51 +46,6 @@ def init(
     out.print(f"workspace created in {ws.settings.home}")
     out.print(f"checkpoint verifier key: {ws.verifier.vkey()}")
     ws.close()
-
-
-def _read_envelopes(path: Path) -> list[str]:
-    text = path.read_text()
-    stripped = text.lstrip()
-    if stripped.startswith("["):
-        items = json.loads(text)
-        return [json.dumps(item) for item in items]
-    lines = [line for line in text.splitlines() if line.strip()]
-    if len(lines) > 1 and all(line.lstrip().startswith("{") for line in lines):
-        return lines
-    return [text]
-
-
-def submit(
-    ctx: typer.Context,
-    files: Annotated[
-        list[Path], typer.Argument(help="DSSE envelopes: JSON, JSON array or JSON lines")
-    ],
-    receipts: Annotated[
-        Path | None, typer.Option(help="write the receipts here as JSON lines")
-    ] = None,
-) -> None:
-    """Submit signed statements; all of them are appended or none is."""
-    envelopes: list[str] = []
-    for path in files:
-        try:
-            envelopes.extend(_read_envelopes(path))
-        except (OSError, json.JSONDecodeError) as exc:
-            raise MalformedStatement(f"{path}: cannot read envelopes ({exc})") from exc
-    with workspace(ctx) as ws:
-        result = ws.ledger.submit_many(envelopes)
-    lines = [json.dumps(r.to_json(), sort_keys=True) for r in result]
-    if receipts:
-        receipts.write_text("\n".join(lines) + "\n")
-        out.print(f"{len(result)} statement(s) logged; receipts in {receipts}")
-    else:
-        for line in lines:
-            typer.echo(line)
-
-
-def receipt(ctx: typer.Context, statement_id: str) -> None:
-    """Print the receipt of a logged statement against the latest checkpoint."""
-    with workspace(ctx) as ws:
-        typer.echo(json.dumps(ws.ledger.receipt(statement_id).to_json(), indent=2, sort_keys=True))
 
 
 def checkpoint(ctx: typer.Context) -> None:
@@ -206,7 +161,7 @@ def rebuild(ctx: typer.Context) -> None:
 
 
 def register(app: typer.Typer) -> None:
-    for command in (init, submit, receipt, checkpoint, proof, export, verify, rebuild):
+    for command in (init, checkpoint, proof, export, verify, rebuild):
         app.command()(command)
 
 

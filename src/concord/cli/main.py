@@ -32,9 +32,10 @@ def _root(
 
 
 def _register() -> None:
-    from concord.cli import cases, claims, demo, evidence, identity, ledger, scenario
+    from concord.cli import cases, claims, demo, evidence, identity, ledger, scenario, statements
 
     ledger.register(app)
+    statements.register(app)
     evidence.register(app)
     cases.register(app)
     identity.register(app)

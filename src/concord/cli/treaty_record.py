@@ -29,10 +29,19 @@ def _now() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
 
 
+def _issued(text: str | None) -> datetime:
+    from concord.cli.statements import parse_when
+
+    return parse_when(text)
+
+
 @treaty_app.command("register")
 def register_treaty(
     ctx: typer.Context,
     file: Annotated[Path, typer.Argument(help="the treaty file (YAML)")],
+    issued_at: Annotated[
+        str | None, typer.Option(help="when the office registers it, UTC (default: now)")
+    ] = None,
 ) -> None:
     """Register a treaty: an office statement carrying the file's exact bytes."""
     from concord.treaty.schemas import TREATY_REGISTERED
@@ -40,7 +49,7 @@ def register_treaty(
 
     body = registration_payload(_read(file), str(file))
     with workspace(ctx) as ws:
-        receipt = ws.submit_as(ws.office_key, TREATY_REGISTERED, body, issued_at=_now())
+        receipt = ws.submit_as(ws.office_key, TREATY_REGISTERED, body, issued_at=_issued(issued_at))
     out.print(
         f"treaty {body.treaty_id} registered at log index {receipt.index} "
         f"(sha256 {body.document_sha256[:16]}…)"
@@ -52,6 +61,9 @@ def amend_treaty(
     ctx: typer.Context,
     file: Annotated[Path, typer.Argument(help="the amendment file (YAML)")],
     treaty_id: Annotated[str | None, typer.Option("--treaty", help="treaty id")] = None,
+    issued_at: Annotated[
+        str | None, typer.Option(help="when the office registers it, UTC (default: now)")
+    ] = None,
 ) -> None:
     """Register a dated amendment to the registered treaty."""
     from concord.treaty.registry import registered_treaty
@@ -62,7 +74,7 @@ def amend_treaty(
         with Session(ws.engine) as session:
             current = registered_treaty(session, treaty_id)
         body = amendment_payload(current.treaty, _read(file), str(file), current.amendments)
-        receipt = ws.submit_as(ws.office_key, TREATY_AMENDED, body, issued_at=_now())
+        receipt = ws.submit_as(ws.office_key, TREATY_AMENDED, body, issued_at=_issued(issued_at))
     out.print(
         f"amendment {body.amendment_id} to {body.treaty_id} registered at log index "
         f"{receipt.index}, effective {body.effective_date}"

@@ -83,6 +83,18 @@ class SigningKey:
         with os.fdopen(fd, "w") as handle:
             handle.write(body + "\n")
 
+    @property
+    def public(self) -> PublicKey:
+        return PublicKey(self.principal, self.public_key)
+
+    def save_pair(self, path: Path) -> Path:
+        """Write the private key to ``path`` (owner-only) and its public key beside it,
+        as ``path`` + ``.pub`` (world-readable: it is what the office registers)."""
+        self.save(path)
+        pub = path.with_name(path.name + ".pub")
+        self.public.save(pub)
+        return pub
+
     @classmethod
     def load(cls, path: Path) -> SigningKey:
         try:
@@ -90,6 +102,71 @@ class SigningKey:
             return cls(str(data["principal"]), unb64(data["seed"], what=f"{path}: seed"))
         except (OSError, KeyError, json.JSONDecodeError, SignatureError) as exc:
             raise ConfigurationError(f"{path}: not a Concord key file ({exc})") from exc
+
+
+PUBLIC_KEY_FORMAT = "concord.public-key/v1"
+
+
+@dataclass(frozen=True, slots=True)
+class PublicKey:
+    """A principal's public Ed25519 key, as a party hands it to the office.
+
+    File format (JSON)::
+
+        {"format": "concord.public-key/v1", "key_id": "ed25519:<16 hex>",
+         "principal": "<principal id>", "public_key": "<base64 of 32 bytes>"}
+    """
+
+    principal: str
+    public_key: bytes
+
+    @property
+    def key_id(self) -> str:
+        return key_id(self.public_key)
+
+    def to_json(self) -> dict[str, str]:
+        return {
+            "format": PUBLIC_KEY_FORMAT,
+            "key_id": self.key_id,
+            "principal": self.principal,
+            "public_key": b64(self.public_key),
+        }
+
+    def save(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(self.to_json(), indent=2, sort_keys=True) + "\n")
+        path.chmod(0o644)
+
+    @classmethod
+    def load(cls, path: Path) -> PublicKey:
+        """Read a public key file; a private key file is refused, never read for its key."""
+        try:
+            data = json.loads(path.read_text())
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise ConfigurationError(f"{path}: not a public key file ({exc})") from None
+        if not isinstance(data, dict):
+            raise ConfigurationError(f"{path}: not a public key file")
+        if "seed" in data:
+            raise ConfigurationError(
+                f"{path}: this is a private key; give the office only its public key",
+                details=[f"`concord keys new` wrote it beside the private key as {path}.pub"],
+            )
+        try:
+            public = unb64(str(data["public_key"]), what=f"{path}: public_key")
+            principal = str(data["principal"])
+        except KeyError as exc:
+            raise ConfigurationError(f"{path}: not a public key file (missing {exc})") from None
+        except SignatureError as exc:
+            raise ConfigurationError(str(exc)) from None
+        problem = public_key_problem(public)
+        if problem:
+            raise ConfigurationError(f"{path}: public_key: {problem}")
+        stated = data.get("key_id")
+        if stated is not None and stated != key_id(public):
+            raise ConfigurationError(
+                f"{path}: key_id {stated!r} does not match the public key ({key_id(public)})"
+            )
+        return cls(principal, public)
 
 
 def verify_signature(public_key: bytes, message: bytes, signature: bytes) -> bool:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import base64
 from datetime import UTC
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
 from concord.identity import roles
@@ -154,3 +155,33 @@ def load_identity_state(session: Session, genesis: Statement | None) -> Identity
 
 def genesis_entry(session: Session) -> bytes | None:
     return session.scalar(select(LedgerEntry.entry).where(LedgerEntry.idx == 0))
+
+
+def principals_view(engine: Engine) -> list[dict[str, Any]]:
+    """The registered principals with their roles, party and public keys (public data)."""
+    with Session(engine) as session:
+        keys: dict[str, list[dict[str, Any]]] = {}
+        for key in session.scalars(select(PrincipalKey).order_by(PrincipalKey.registered_at)):
+            valid_from = key.valid_from
+            if valid_from.tzinfo is None:
+                valid_from = valid_from.replace(tzinfo=UTC)
+            keys.setdefault(key.principal_id, []).append(
+                {
+                    "key_id": key.key_id,
+                    "public_key": base64.b64encode(bytes(key.public_key)).decode(),
+                    "valid_from": valid_from.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    "registered_at": key.registered_at,
+                    "revoked": key.revoked,
+                }
+            )
+        return [
+            {
+                "principal_id": p.principal_id,
+                "name": p.name,
+                "roles": p.roles.split(","),
+                "party": p.party,
+                "registered_at": p.registered_at,
+                "keys": keys.get(p.principal_id, []),
+            }
+            for p in session.scalars(select(Principal).order_by(Principal.registered_at))
+        ]
