@@ -6,38 +6,12 @@ import json
 import os
 import subprocess
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from concord.cli.main import app
-from concord.errors import ConcordError
+from cli_run import concord
 from concord.scenario.treaty import station_unity_path
-
-
-@dataclass
-class Run:
-    returncode: int
-    stdout: str
-    stderr: str
-
-
-def concord(home: Path, *args: str, ok: bool = True) -> Run:
-    """Run the CLI in-process; a ConcordError maps to its exit code as ``main`` does."""
-    env = {"COLUMNS": "200", "CONCORD_VERIFY_WORKERS": "0", "CONCORD_DATABASE_URL": ""}
-    result = CliRunner().invoke(app, ["--home", str(home), *args], env=env)
-    error = result.exception
-    if isinstance(error, ConcordError):
-        run = Run(error.exit_code, result.stdout, error.diagnostics())
-    elif error is not None and not isinstance(error, SystemExit):
-        raise error
-    else:
-        run = Run(result.exit_code, result.stdout, result.stderr)
-    if ok:
-        assert run.returncode == 0, run.stderr + run.stdout
-    return run
 
 
 def concord_process(home: Path, *args: str) -> subprocess.CompletedProcess[str]:

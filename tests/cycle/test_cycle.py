@@ -160,3 +160,32 @@ def test_the_injected_violations_are_found_and_nothing_else_where_no_statistics_
     statistical = {"R7", "R8"}
     unexplained = {f for f in found - expected if f[1] not in statistical}
     assert unexplained == set()
+
+
+def _secrets(key_file: Path) -> list[bytes]:
+    """Every form in which a private key could be written down: raw, base64, hex."""
+    import base64
+
+    from concord.identity.keys import SigningKey
+
+    seed = SigningKey.load(key_file).seed
+    return [seed, base64.b64encode(seed), seed.hex().encode(), base64.b64encode(seed)[:32]]
+
+
+def test_the_demo_keeps_party_keys_outside_the_workspace_and_the_office_never_writes_them(
+    cycle: Cycle,
+) -> None:
+    from concord.cycle.demo import parties_folder
+
+    keys = parties_folder(cycle.home)
+    private = sorted(p for p in keys.glob("*.json"))
+    assert len(private) >= 9  # 7 parties and 2 inspectors
+    assert all((p.parent / (p.name + ".pub")).exists() for p in private)
+    assert not keys.is_relative_to(cycle.home)
+    secrets = [s for p in private for s in _secrets(p)]
+    files = [p for p in cycle.home.rglob("*") if p.is_file()]
+    assert any(p.name == "concord.db" for p in files)
+    for path in files:
+        data = path.read_bytes()
+        for secret in secrets:
+            assert secret not in data, f"{path} holds a party's private key"

@@ -32,10 +32,21 @@ def _root(
 
 
 def _register() -> None:
-    from concord.cli import cases, claims, demo, evidence, identity, ledger, scenario, statements
+    from concord.cli import (
+        cases,
+        claims,
+        demo,
+        evidence,
+        identity,
+        ledger,
+        quarter,
+        scenario,
+        statements,
+    )
 
     ledger.register(app)
     statements.register(app)
+    quarter.register(app)
     evidence.register(app)
     cases.register(app)
     identity.register(app)

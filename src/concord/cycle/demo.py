@@ -22,11 +22,14 @@ from rich.table import Table
 from concord.config import Settings
 from concord.cycle.audit import audit_report
 from concord.cycle.service import QuarterResult, run_quarter
-from concord.evidence.blobs import BlobStore
+from concord.errors import ConcordError, ConfigurationError
+from concord.identity.keys import SigningKey
 from concord.ledger.export import export_tiles, verify_tiles
 from concord.ledger.statements import parse_time
+from concord.scenario.cast import Cast
 from concord.scenario.generator import GeneratedStatement, generate
 from concord.scenario.office import station_unity_workspace
+from concord.submission import Submission, submit
 from concord.treaty.calendar import next_period, parse_period
 from concord.workspace import Workspace
 
@@ -41,11 +44,38 @@ def _issued_at(statement: GeneratedStatement) -> datetime:
 
 
 def _ingest(ws: Workspace, statements: Sequence[GeneratedStatement]) -> None:
-    blobs = BlobStore(ws.settings.blobs_dir)
-    for statement in statements:
-        for data in statement.blobs.values():
-            blobs.put(data)
-    ws.ledger.submit_many([s.envelope for s in statements])
+    """Take the parties' signed submissions at the office (as ``concord submit`` does)."""
+    submit(ws, [Submission(s.envelope, s.blobs) for s in statements])
+
+
+def parties_folder(home: Path) -> Path:
+    """Where the demo keeps the parties' keys: beside the workspace, never inside it,
+    as if each party held its own on its own machine."""
+    return home.parent / f"{home.name}-party-keys"
+
+
+def save_party_keys(folder: Path, cast: Cast) -> list[Path]:
+    """Write each party's and inspector's key pair (FILE and FILE.pub) into ``folder``.
+
+    A key file already there with other contents is never overwritten.
+    """
+    written = []
+    for member in cast.registered:
+        path = folder / f"{member.principal_id}.json"
+        if path.exists():
+            try:
+                same = SigningKey.load(path) == member.key
+            except ConcordError:
+                same = False
+            if not same:
+                raise ConfigurationError(
+                    f"{path}: a different key is already there; refusing to overwrite it",
+                    details=["run the demo with --home in a new folder"],
+                )
+            continue
+        member.key.save_pair(path)
+        written.append(path)
+    return written
 
 
 def run_demo(
@@ -69,6 +99,12 @@ def _run(
     ws: Workspace, console: Console, *, seed: int, quarters: int, size: int
 ) -> list[QuarterResult]:
     scenario = generate(ws.office_key, seed, quarters=quarters, size=size)
+    keys = parties_folder(ws.settings.home)
+    save_party_keys(keys, scenario.cast)
+    console.print(
+        f"The parties' and inspectors' keys are in {keys}, outside the workspace; "
+        "the office registered their public keys only."
+    )
     pending = sorted(scenario.statements, key=_issued_at)
     out_dir = ws.settings.home / "reports"
     results: list[QuarterResult] = []
