@@ -68,5 +68,19 @@ def generate_command(
         out.print(f"  {kind:>40}: {count}")
 
 
+@scenario_app.command("treaty")
+def treaty_file(
+    out_file: Annotated[Path, typer.Option("--out", help="where to write the treaty (YAML)")],
+) -> None:
+    """Write the Treaty of Station Unity, as shipped, to a file (to read, check, register)."""
+    from concord.errors import ConfigurationError
+    from concord.scenario.treaty import station_unity_path
+
+    if out_file.exists():
+        raise ConfigurationError(f"{out_file}: exists; refusing to overwrite it")
+    out_file.write_bytes(station_unity_path().read_bytes())
+    out.print(f"the Treaty of Station Unity written to {out_file}")
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(scenario_app, name="scenario", help="Generate the Station Unity example data.")
