@@ -21,7 +21,7 @@ from concord.identity.keys import SigningKey
 from concord.identity.schemas import KeyRevoked, KeyRotated
 from concord.ledger import merkle
 from concord.ledger.notes import open_checkpoint
-from concord.workspace import Workspace, key_spec, sign_statement
+from concord.workspace import Workspace, key_spec, open_workspace, sign_statement
 from factories import (
     T0,
     make_workspace,
@@ -225,6 +225,43 @@ def test_rotation_and_revocation(ws: Workspace) -> None:
             issued_at=later,
         )
     assert ws.ledger.size() == 4
+
+
+def test_a_key_revoked_from_a_date_signs_nothing_issued_from_then_on(ws: Workspace) -> None:
+    from concord.identity.schemas import KeyRevoked as Revoked
+    from concord.ledger.audit import rebuild, verify_database
+
+    key = register(ws, "belt", "third_party")
+    cut = T0 + timedelta(days=30)
+    scheduled = Revoked(
+        principal_id="belt", key_id=key.key_id, reason="expires", effective_from=cut
+    )
+    ws.submit_as(ws.office_key, "identity.key_revoked", scheduled, issued_at=T0)
+    note = Revoked(principal_id="belt", key_id=key.key_id, reason="n", effective_from=None)
+    # Issued before the date: still accepted after the revocation is logged.
+    ws.submit_as(
+        key,
+        "identity.key_rotated",
+        KeyRotated(principal_id="belt", new_key=key_spec(SigningKey.generate("belt"), cut)),
+        issued_at=cut - timedelta(seconds=1),
+    )
+    size = ws.ledger.size()
+    with pytest.raises(SignatureError, match="has been revoked from"):
+        ws.submit_as(key, "identity.key_revoked", note, issued_at=cut)
+    assert ws.ledger.size() == size
+    # The state replayed from the log and the state read back from the tables agree.
+    assert verify_database(ws.ledger, ws.verifier).size == size
+    assert rebuild(ws.ledger, ws.ledger.registry).differences == []
+    reopened = open_workspace(ws.settings)
+    try:
+        with pytest.raises(SignatureError, match="has been revoked from"):
+            reopened.submit_as(key, "identity.key_revoked", note, issued_at=cut)
+        # Revoked for everything afterwards: even earlier issue times are refused.
+        reopened.submit_as(ws.office_key, "identity.key_revoked", note, issued_at=T0)
+        with pytest.raises(SignatureError, match=r"has been revoked$"):
+            reopened.submit_as(key, "identity.key_revoked", note, issued_at=T0 + timedelta(days=1))
+    finally:
+        reopened.close()
 
 
 def test_a_key_cannot_be_registered_twice(ws: Workspace) -> None:

@@ -113,13 +113,21 @@ def keys_revoke(
     signer: Annotated[
         Path | None, typer.Option(help="key file that signs (default: the office's)")
     ] = None,
+    effective_from: Annotated[
+        str | None,
+        typer.Option(
+            "--from", help="refuse statements issued from this time on (default: all of them)"
+        ),
+    ] = None,
     issued_at: IssuedAt = None,
     out_file: Annotated[
         Path | None, typer.Option("--out", help="write the submission here instead of submitting")
     ] = None,
 ) -> None:
-    """Revoke a key: nothing signed by it is accepted after the revocation is logged."""
-    body = KeyRevoked(principal_id=principal, key_id=key_id, reason=reason)
+    """Revoke a key: once the revocation is logged, nothing it signs is accepted (with
+    --from, nothing issued from that time on)."""
+    start = _time(effective_from, "--from") if effective_from else None
+    body = KeyRevoked(principal_id=principal, key_id=key_id, reason=reason, effective_from=start)
     when = _time(issued_at, "--issued-at")
     if signer is None:
         with workspace(ctx) as ws:

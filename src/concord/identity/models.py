@@ -32,3 +32,6 @@ class PrincipalKey(Base):
     registered_at: Mapped[int] = mapped_column(BigInteger)
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
     revoked_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    revoked_from: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), nullable=True, doc="statements issued from then on refused"
+    )

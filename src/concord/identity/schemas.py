@@ -52,3 +52,8 @@ class KeyRevoked(_Body):
     principal_id: PrincipalId
     key_id: str
     reason: str = Field(min_length=1, max_length=500)
+    effective_from: AwareDatetime | None = Field(
+        default=None,
+        description="statements issued from this time on are refused; "
+        "without it, every statement the key signs is refused from this entry on",
+    )

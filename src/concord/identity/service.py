@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import base64
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Engine, select, update
@@ -71,13 +71,29 @@ def _apply_principal(session: Session, statement: Statement, index: int) -> None
     _add_key(session, body.key, body.principal_id, index)
 
 
-def _revoke(session: Session, key_id: str, index: int) -> None:
+def _revoke(
+    session: Session, key_id: str, index: int, effective_from: datetime | None = None
+) -> None:
+    """Mark a key revoked, as :meth:`IdentityState.revoke_key` does in memory."""
     flush_inserts(session)
+    key = session.get(PrincipalKey, key_id)
+    if key is None:
+        return
+    if key.revoked and key.revoked_from is None:
+        return
+    if effective_from is not None:
+        effective_from = effective_from.astimezone(UTC)
+        if key.revoked and key.revoked_from is not None:
+            effective_from = min(effective_from, _utc(key.revoked_from))
     session.execute(
         update(PrincipalKey)
         .where(PrincipalKey.key_id == key_id)
-        .values(revoked=True, revoked_at=index)
+        .values(revoked=True, revoked_at=index, revoked_from=effective_from)
     )
+
+
+def _utc(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def _apply_rotation(session: Session, statement: Statement, index: int) -> None:
@@ -91,7 +107,7 @@ def _apply_rotation(session: Session, statement: Statement, index: int) -> None:
 def _apply_revocation(session: Session, statement: Statement, index: int) -> None:
     body = statement.body
     assert isinstance(body, KeyRevoked)
-    _revoke(session, body.key_id, index)
+    _revoke(session, body.key_id, index, body.effective_from)
 
 
 STATEMENT_TYPES = [
@@ -143,7 +159,14 @@ def load_identity_state(session: Session, genesis: Statement | None) -> Identity
         if valid_from.tzinfo is None:
             valid_from = valid_from.replace(tzinfo=UTC)
         state.add_key(
-            key.principal_id, key.key_id, KeyRecord(bytes(key.public_key), valid_from, key.revoked)
+            key.principal_id,
+            key.key_id,
+            KeyRecord(
+                bytes(key.public_key),
+                valid_from,
+                key.revoked,
+                None if key.revoked_from is None else _utc(key.revoked_from),
+            ),
         )
     if genesis is not None:
         body = genesis.body

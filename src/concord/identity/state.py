@@ -57,6 +57,8 @@ class IdentityChange(NamedTuple):
     #: The key retired (rotate) or revoked (revoke).
     key_id: str | None = None
     log_verifier_key: str | None = None
+    #: A revocation's valid time: statements issued from then on are refused.
+    effective_from: datetime | None = None
 
     def plain(self) -> PlainChange:
         """The change as nested plain tuples, which pickle about ten times faster (for
@@ -71,13 +73,14 @@ class IdentityChange(NamedTuple):
             None if key is None else (key.key_id, key.public_key, key.valid_from, key.problem),
             self.key_id,
             self.log_verifier_key,
+            self.effective_from,
         )
 
     @classmethod
     def from_plain(cls, plain: PlainChange) -> IdentityChange:
-        kind, principal_id, name, roles, party, key, key_id, log_verifier_key = plain
+        kind, principal_id, name, roles, party, key, key_id, log_verifier_key, effective = plain
         new = None if key is None else NewKey(*key)
-        return cls(kind, principal_id, name, roles, party, new, key_id, log_verifier_key)
+        return cls(kind, principal_id, name, roles, party, new, key_id, log_verifier_key, effective)
 
 
 #: :class:`IdentityChange` as :meth:`IdentityChange.plain` gives it.
@@ -90,6 +93,7 @@ PlainChange = tuple[
     tuple[str, bytes, datetime, str | None] | None,
     str | None,
     str | None,
+    datetime | None,
 ]
 
 
@@ -117,7 +121,13 @@ def identity_change(body: BaseModel) -> IdentityChange | None:
             "rotate", body.principal_id, key=new_key(body.new_key), key_id=body.retire_key_id
         )
     if isinstance(body, KeyRevoked):
-        return IdentityChange("revoke", body.principal_id, key_id=body.key_id)
+        effective = body.effective_from
+        return IdentityChange(
+            "revoke",
+            body.principal_id,
+            key_id=body.key_id,
+            effective_from=None if effective is None else effective.astimezone(UTC),
+        )
     if isinstance(body, OfficeEstablished):
         return IdentityChange(
             "office",
@@ -135,6 +145,8 @@ class KeyRecord:
     public_key: bytes
     valid_from: datetime
     revoked: bool = False
+    #: With ``revoked``: statements issued from this time on are refused (None: all).
+    revoked_from: datetime | None = None
 
 
 @dataclass(slots=True)
@@ -159,9 +171,16 @@ class IdentityState:
         self._set_key(self.principals[principal_id], key_id, record)
         self.key_owner[key_id] = principal_id
 
-    def revoke_key(self, principal_id: str, key_id: str) -> None:
+    def revoke_key(
+        self, principal_id: str, key_id: str, effective_from: datetime | None = None
+    ) -> None:
         principal = self.principals[principal_id]
-        self._set_key(principal, key_id, replace(principal.keys[key_id], revoked=True))
+        record = principal.keys[key_id]
+        if record.revoked and record.revoked_from is None:
+            return  # already revoked for everything; a later date cannot narrow it
+        if record.revoked and effective_from is not None and record.revoked_from is not None:
+            effective_from = min(effective_from, record.revoked_from)
+        self._set_key(principal, key_id, replace(record, revoked=True, revoked_from=effective_from))
 
     def _set_key(self, principal: PrincipalRecord, key_id: str, record: KeyRecord) -> None:
         """Replace the principal's record (records are shared with copies, never edited)."""
@@ -325,7 +344,7 @@ class IdentityState:
                 self.revoke_key(principal_id, change.key_id)
         elif kind == "revoke":
             assert change.key_id is not None
-            self.revoke_key(principal_id, change.key_id)
+            self.revoke_key(principal_id, change.key_id, change.effective_from)
 
     def check(self, statement: Statement) -> None:
         """Domain rules of identity statements, against the current state."""
@@ -379,8 +398,9 @@ def _not_signed(
 
 def _check_usable(statement_id: str, keyid: str, key: KeyRecord, issued_at: datetime) -> None:
     """Raise unless ``key`` may sign a statement issued at ``issued_at``."""
-    if key.revoked:
-        raise SignatureError(f"{statement_id}: key {keyid} has been revoked")
+    if key.revoked and (key.revoked_from is None or issued_at >= key.revoked_from):
+        since = "" if key.revoked_from is None else f" from {key.revoked_from.isoformat()}"
+        raise SignatureError(f"{statement_id}: key {keyid} has been revoked{since}")
     if issued_at < key.valid_from:
         raise SignatureError(
             f"{statement_id}: key {keyid} is not valid before "
