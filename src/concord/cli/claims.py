@@ -139,10 +139,22 @@ def file_claim(
     ] = None,
     filed_at: Annotated[
         str | None,
-        typer.Option(help="filing time, ISO 8601 with a time zone (default: now)"),
+        typer.Option(help="filing time the holder states, ISO 8601 with a zone (default: now)"),
+    ] = None,
+    issued_at: Annotated[
+        str | None,
+        typer.Option(help="when the statement is issued, UTC (default: the filing time)"),
+    ] = None,
+    out_file: Annotated[
+        Path | None,
+        typer.Option("--out", help="write the submission here (on the holder's machine)"),
     ] = None,
 ) -> None:
-    """File a claim over the ground in a GeoJSON file (signed with the holder's key)."""
+    """File a claim over the ground in a GeoJSON file (signed with the holder's key).
+
+    The filing time is what the holder states; the statement's issue time may be later
+    (a claim filed with its Party before entry into force, entered at the Registry).
+    """
     from pydantic import ValidationError
 
     from concord.claims.schemas import ClaimFiled
@@ -169,8 +181,23 @@ def file_claim(
     except ValidationError as exc:
         details = [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]
         raise ClaimError(f"{geojson}: not a valid claim filing", details=details) from None
+    from concord.cli.statements import parse_when
+    from concord.registry import default_registry
+    from concord.submission import sign_submission, submit
+
+    submission = sign_submission(
+        default_registry(),
+        SigningKey.load(key),
+        ClaimFiled.statement_type,
+        body.model_dump(mode="json"),
+        issued_at=parse_when(issued_at) if issued_at else now,
+    )
+    if out_file is not None:
+        out_file.write_text(submission.dumps())
+        out.print(f"claim {body.claim_id}: submission written to {out_file}")
+        return
     with workspace(ctx) as ws:
-        receipt = ws.submit_as(SigningKey.load(key), ClaimFiled.statement_type, body, issued_at=now)
+        (receipt,) = submit(ws, [submission])
     out.print(f"claim {body.claim_id} filed at log index {receipt.index}")
 
 

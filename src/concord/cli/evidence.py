@@ -52,33 +52,59 @@ def file(
     period: Annotated[str, typer.Option(help="reporting period, e.g. 2187-Q2")] = "",
     key: Annotated[Path, typer.Option(help="key file of the signing principal")] = Path(),
     issued_at: Annotated[str | None, typer.Option(help="filing time, UTC (default: now)")] = None,
+    out_file: Annotated[
+        Path | None,
+        typer.Option("--out", help="write the submission here (on the filer's machine)"),
+    ] = None,
 ) -> None:
-    """Store a declaration's or measurement's table and log the signed statement."""
-    from concord.evidence.filing import file_declaration, file_measurement
+    """Sign a declaration or measurement with its table; submit it, or write it (--out)."""
     from concord.evidence.schemas import DeclarationType, MeasurementType
+    from concord.registry import default_registry
+    from concord.submission import sign_submission, submit
 
     if not period:
         raise EvidenceError("--period is required")
-    data = csv.read_bytes() if csv is not None else None
+    try:
+        data = csv.read_bytes() if csv is not None else None
+    except OSError as exc:
+        raise EvidenceError(f"{csv}: cannot read ({exc.strerror})") from None
     signer = SigningKey.load(key)
     declared = {t: t for t in get_args(DeclarationType)}
     measured = {f"{t}{MEASUREMENT_SUFFIX}": t for t in get_args(MeasurementType)}
+    body: dict[str, object]
+    if kind in measured:
+        if data is None:
+            raise EvidenceError("a measurement needs its CSV table")
+        type_ = "evidence.measurement_filed"
+        body = {"measurement_type": measured[kind], "period": period}
+    elif kind in declared:
+        if party is None:
+            raise EvidenceError("--party is required for a declaration")
+        type_ = "evidence.declaration_filed"
+        body = {"declaration_type": declared[kind], "party": party, "period": period}
+        from concord.evidence.service import DECLARATION_TABLES
+
+        if data is None and kind in DECLARATION_TABLES:
+            raise EvidenceError(f"a {kind} declaration needs its table")
+    else:
+        raise EvidenceError(
+            f"unknown evidence type {kind!r}",
+            details=[f"known: {', '.join([*declared, *measured])}"],
+        )
+    submission = sign_submission(
+        default_registry(),
+        signer,
+        type_,
+        body,
+        issued_at=_when(issued_at),
+        tables=[data] if data is not None else [],
+    )
+    if out_file is not None:
+        out_file.write_text(submission.dumps())
+        out.print(f"{kind} for {period}: submission written to {out_file}")
+        return
     with workspace(ctx) as ws:
-        if kind in measured:
-            if data is None:
-                raise EvidenceError("a measurement needs its CSV table")
-            receipt = file_measurement(ws, signer, measured[kind], period, data, _when(issued_at))
-        elif kind in declared:
-            if party is None:
-                raise EvidenceError("--party is required for a declaration")
-            receipt = file_declaration(
-                ws, signer, declared[kind], party, period, data, _when(issued_at)
-            )
-        else:
-            raise EvidenceError(
-                f"unknown evidence type {kind!r}",
-                details=[f"known: {', '.join([*declared, *measured])}"],
-            )
+        (receipt,) = submit(ws, [submission])
     out.print(f"{kind} for {period} logged at index {receipt.index} ({receipt.statement_id})")
 
 
