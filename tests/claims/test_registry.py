@@ -14,6 +14,7 @@ from concord.claims.models import ClaimOverlap
 from concord.claims.service import claims_registry, contested_cases, settle
 from concord.claims.shares import holder_shares, site_claims
 from concord.errors import ClaimError
+from concord.evidence.analytics_schema import create_tables
 from concord.ledger.audit import rebuild
 
 from .registry_world import World, make_world
@@ -165,21 +166,39 @@ def test_the_analytic_store_gets_claims_and_site_claims(world: World) -> None:
     world.report("BMF-7A-1", "BMF", "2187-Q3", "2187-10-10")
     world.report("BMF-7A-1", "BMF", "2187-Q4", "2188-02-01")
     con = duckdb.connect()
-    con.execute(
-        "CREATE TABLE claims (claim_id VARCHAR, holder VARCHAR, sector VARCHAR,"
-        " status VARCHAR, area_km2 DOUBLE)"
-    )
-    con.execute("CREATE TABLE site_claims (site VARCHAR, claim_id VARCHAR, holder VARCHAR)")
-    con.execute("CREATE TABLE sites (site VARCHAR, x DOUBLE, y DOUBLE)")
-    con.execute("INSERT INTO sites VALUES ('S-1', 25, 50), ('S-2', 45, 50)")
-    # The log's last statement is dated 1 February 2188: TR-7A-1 lapsed on 29 January
-    # (Art. 11), so BMF-7A-1 holds the former overlap.
+    create_tables(con)
+    con.execute("INSERT INTO sites (site, x, y) VALUES ('S-1', 25, 50), ('S-2', 45, 50)")
     load_claims(world.ws, con, world.ws.ledger.size())
-    assert con.execute("SELECT * FROM claims ORDER BY claim_id").fetchall() == [
-        ("BMF-7A-1", "BMF", "seven-alpha", "registered", 600.0),
-        ("TR-7A-1", "TR", "seven-alpha", "lapsed", 600.0),
+    # The log's last statement is dated 1 February 2188, so the store holds 2187-Q2 to
+    # 2188-Q1, each period's registry as on its last day (2188-Q1: on 1 February).
+    # TR-7A-1 (filed 10 April) wins the 10 × 20 km overlap by first filing until it lapses
+    # on 29 January 2188 (Art. 11); from 2188-Q1 on BMF-7A-1 holds the former overlap.
+    rows = con.execute("SELECT * FROM claims ORDER BY period, claim_id").fetchall()
+    quarters = ["2187-Q2", "2187-Q3", "2187-Q4"]
+    assert rows == [
+        *[
+            row
+            for q in quarters
+            for row in (
+                (q, "BMF-7A-1", "BMF", "seven-alpha", "registered", 600.0),
+                (q, "TR-7A-1", "TR", "seven-alpha", "registered", 600.0),
+            )
+        ],
+        ("2188-Q1", "BMF-7A-1", "BMF", "seven-alpha", "registered", 600.0),
+        ("2188-Q1", "TR-7A-1", "TR", "seven-alpha", "lapsed", 600.0),
     ]
-    assert con.execute("SELECT * FROM site_claims ORDER BY site").fetchall() == [
-        ("S-1", "BMF-7A-1", "BMF"),
-        ("S-2", "BMF-7A-1", "BMF"),
+    sites = con.execute("SELECT * FROM site_claims ORDER BY period, site").fetchall()
+    assert sites == [
+        *[
+            row
+            for q in quarters
+            for row in ((q, "S-1", "TR-7A-1", "TR"), (q, "S-2", "BMF-7A-1", "BMF"))
+        ],
+        ("2188-Q1", "S-1", "BMF-7A-1", "BMF"),
+        ("2188-Q1", "S-2", "BMF-7A-1", "BMF"),
     ]
+    # A lapsed claim covers nothing: in 2188-Q1 only BMF holds ground (30 × 20 km).
+    areas = con.execute(
+        "SELECT holder, area_km2 FROM holder_areas WHERE period = '2188-Q1'"
+    ).fetchall()
+    assert areas == [("BMF", 600.0)]

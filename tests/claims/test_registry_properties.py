@@ -7,11 +7,14 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from shapely import box, union_all
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from concord.claims import store
 from concord.claims.models import ClaimOverlap
 from concord.claims.service import claims_registry, settle
 from concord.claims.shares import holder_shares
@@ -44,6 +47,7 @@ def outcome(order: list[Filing]) -> dict[str, Any]:
             for claim_id, holder, rect, filed in order:
                 world.file(claim_id, holder, rect, filed)
             with Session(world.ws.engine) as session:
+                assert_shares_are_unions(session)
                 overlaps = session.scalars(select(ClaimOverlap).order_by(ClaimOverlap.claim_a))
                 return {
                     "registry": [
@@ -58,6 +62,17 @@ def outcome(order: list[Filing]) -> dict[str, Any]:
                 }
         finally:
             world.ws.close()
+
+
+def assert_shares_are_unions(session: Session) -> None:
+    """Every holder's share is the area of the union of its claims, at most the sector."""
+    claims = store.claims_on(session, DAY)
+    sector = box(0, 0, 100, 80)  # Seven-Alpha (Annex I)
+    for row in holder_shares(session, DAY):
+        held = [store.shape_of(c.geometry) for c in claims if c.holder == row.holder]
+        assert row.area_km2 == pytest.approx(union_all(held).intersection(sector).area)
+        assert row.area_km2 <= sector.area
+        assert 0.0 < row.share <= 1.0
 
 
 @settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -24,9 +24,13 @@ def quarter_bounds(period: str) -> tuple[date, date]:
     return first, last - timedelta(days=1)
 
 
-def _activity(session: Session, ids: Sequence[str]) -> dict[str, list[ActivityRecord]]:
+def _activity(
+    session: Session, ids: Sequence[str], recorded_before: int | None = None
+) -> dict[str, list[ActivityRecord]]:
     found: dict[str, list[ActivityRecord]] = defaultdict(list)
     query = select(ClaimActivity).order_by(ClaimActivity.claim_id, ClaimActivity.period)
+    if recorded_before is not None:
+        query = query.where(ClaimActivity.log_index < recorded_before)
     if len(ids) < 1000:
         query = query.where(ClaimActivity.claim_id.in_(list(ids)))
     wanted = set(ids)
@@ -47,10 +51,16 @@ def _activity(session: Session, ids: Sequence[str]) -> dict[str, list[ActivityRe
 
 
 def claim_facts(
-    session: Session, claims: Sequence[Claim], version: TreatyVersion, *, at: date | None = None
+    session: Session,
+    claims: Sequence[Claim],
+    version: TreatyVersion,
+    *,
+    at: date | None = None,
+    recorded_before: int | None = None,
 ) -> list[ClaimFacts]:
-    """The claims as the priority rules see them (registration counted from ``at`` on)."""
-    activity = _activity(session, [c.claim_id for c in claims])
+    """The claims as the priority rules see them (registration counted from ``at`` on;
+    activity reports logged below ``recorded_before`` only, when it is given)."""
+    activity = _activity(session, [c.claim_id for c in claims], recorded_before)
     shapes = store.shapes_of([c.geometry for c in claims])
     facts = []
     for claim, shape in zip(claims, shapes, strict=True):

@@ -247,6 +247,7 @@ def _load_claims(ws: Workspace, con: duckdb.DuckDBPyConnection, size: int) -> No
         return  # no claims registry in this build: claims tables stay empty
     con.execute("DELETE FROM claims")
     con.execute("DELETE FROM site_claims")
+    con.execute("DELETE FROM holder_areas")
     getattr(module, name)(ws, con, size)
 
 
