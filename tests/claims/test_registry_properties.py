@@ -1,4 +1,5 @@
-"""The registry's outcome does not depend on the order in which filings arrive."""
+"""The registry's ground does not depend on the order in which filings arrive; priority
+by first filing follows that order (the registry's receipt), whatever the filers wrote."""
 
 from __future__ import annotations
 
@@ -57,11 +58,24 @@ def outcome(order: list[Filing]) -> dict[str, Any]:
                     "overlaps": sorted(
                         (o.claim_a, o.claim_b, o.area_km2, o.share_a, o.share_b) for o in overlaps
                     ),
-                    "settlement": settle(session, DAY),
+                    "decided": first_filed_follows_receipt(session),
                     "shares": holder_shares(session, DAY),
                 }
         finally:
             world.ws.close()
+
+
+def first_filed_follows_receipt(session: Session) -> int:
+    """Every pair decided by first filing goes to the claim the registry received first;
+    the number of pairs decided (the same in any arrival order)."""
+    received = {c.claim_id: c.log_index for c in claims_registry(session)}
+    resolutions = settle(session, DAY).resolutions
+    for r in resolutions:
+        assert r.winner is not None
+        assert r.loser is not None
+        assert r.decided_by == ("first-filed",)
+        assert received[r.winner] < received[r.loser]
+    return len(resolutions)
 
 
 def assert_shares_are_unions(session: Session) -> None:
