@@ -184,3 +184,25 @@ def test_a_site_must_lie_in_the_sector_it_names(
         f"reason: outside the boundary of sector {sector}",
     ]
     assert station.ws.ledger.size() == size
+
+
+def test_a_refresh_brings_the_claims_tables_of_an_older_store_to_their_current_shape(
+    station: Station,
+) -> None:
+    # Stores built before the claims tables had their period column: refreshing one
+    # (here from one entry short of the log) rebuilds those tables instead of failing.
+    ws = station.ws
+    size = ws.ledger.size()
+    path = rebuild_analytics(ws, size - 1)
+    with duckdb.connect(str(path)) as con:
+        con.execute("DROP TABLE claims")
+        con.execute(
+            "CREATE TABLE claims (claim_id VARCHAR, holder VARCHAR, sector VARCHAR,"
+            " status VARCHAR, area_km2 DOUBLE)"
+        )
+        con.execute("DROP TABLE holder_areas")
+    refresh_analytics(ws, size)
+    with duckdb.connect(str(path), read_only=True) as con:
+        columns = [r[0] for r in con.execute("DESCRIBE claims").fetchall()]
+        assert columns[0] == "period"
+        assert con.execute("SELECT count(*) FROM holder_areas").fetchone() == (0,)
