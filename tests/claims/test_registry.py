@@ -11,12 +11,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from concord.claims.models import ClaimOverlap
+from concord.claims.schemas import ClaimRegistered
 from concord.claims.service import claims_registry, contested_cases, settle
 from concord.claims.shares import holder_shares, site_claims
 from concord.errors import ClaimError
+from concord.evidence.analytics_schema import create_tables
 from concord.ledger.audit import rebuild
 
-from .registry_world import World, make_world
+from .registry_world import World, make_world, when
 
 
 @pytest.fixture
@@ -165,21 +167,88 @@ def test_the_analytic_store_gets_claims_and_site_claims(world: World) -> None:
     world.report("BMF-7A-1", "BMF", "2187-Q3", "2187-10-10")
     world.report("BMF-7A-1", "BMF", "2187-Q4", "2188-02-01")
     con = duckdb.connect()
-    con.execute(
-        "CREATE TABLE claims (claim_id VARCHAR, holder VARCHAR, sector VARCHAR,"
-        " status VARCHAR, area_km2 DOUBLE)"
-    )
-    con.execute("CREATE TABLE site_claims (site VARCHAR, claim_id VARCHAR, holder VARCHAR)")
-    con.execute("CREATE TABLE sites (site VARCHAR, x DOUBLE, y DOUBLE)")
-    con.execute("INSERT INTO sites VALUES ('S-1', 25, 50), ('S-2', 45, 50)")
-    # The log's last statement is dated 1 February 2188: TR-7A-1 lapsed on 29 January
-    # (Art. 11), so BMF-7A-1 holds the former overlap.
+    create_tables(con)
+    con.execute("INSERT INTO sites (site, x, y) VALUES ('S-1', 25, 50), ('S-2', 45, 50)")
     load_claims(world.ws, con, world.ws.ledger.size())
-    assert con.execute("SELECT * FROM claims ORDER BY claim_id").fetchall() == [
-        ("BMF-7A-1", "BMF", "seven-alpha", "registered", 600.0),
-        ("TR-7A-1", "TR", "seven-alpha", "lapsed", 600.0),
+    # The log's last statement is dated 1 February 2188, so the store holds 2187-Q2 to
+    # 2188-Q1, each period's registry as on its last day (2188-Q1: on 1 February).
+    # TR-7A-1 (filed 10 April) wins the 10 × 20 km overlap by first filing until it lapses
+    # on 29 January 2188 (Art. 11); from 2188-Q1 on BMF-7A-1 holds the former overlap.
+    rows = con.execute("SELECT * FROM claims ORDER BY period, claim_id").fetchall()
+    quarters = ["2187-Q2", "2187-Q3", "2187-Q4"]
+    assert rows == [
+        *[
+            row
+            for q in quarters
+            for row in (
+                (q, "BMF-7A-1", "BMF", "seven-alpha", "registered", 600.0),
+                (q, "TR-7A-1", "TR", "seven-alpha", "registered", 600.0),
+            )
+        ],
+        ("2188-Q1", "BMF-7A-1", "BMF", "seven-alpha", "registered", 600.0),
+        ("2188-Q1", "TR-7A-1", "TR", "seven-alpha", "lapsed", 600.0),
     ]
-    assert con.execute("SELECT * FROM site_claims ORDER BY site").fetchall() == [
-        ("S-1", "BMF-7A-1", "BMF"),
-        ("S-2", "BMF-7A-1", "BMF"),
+    sites = con.execute("SELECT * FROM site_claims ORDER BY period, site").fetchall()
+    assert sites == [
+        *[
+            row
+            for q in quarters
+            for row in ((q, "S-1", "TR-7A-1", "TR"), (q, "S-2", "BMF-7A-1", "BMF"))
+        ],
+        ("2188-Q1", "S-1", "BMF-7A-1", "BMF"),
+        ("2188-Q1", "S-2", "BMF-7A-1", "BMF"),
     ]
+    # A lapsed claim covers nothing: in 2188-Q1 only BMF holds ground (30 × 20 km).
+    areas = con.execute(
+        "SELECT holder, area_km2 FROM holder_areas WHERE period = '2188-Q1'"
+    ).fetchall()
+    assert areas == [("BMF", 600.0)]
+
+
+def test_first_filing_goes_by_the_registrys_receipt_not_the_time_the_filer_wrote(
+    world: World,
+) -> None:
+    # EF's filing reaches the registry first (dated 10 April). MI's arrives after it but
+    # says filed_at 5 April, five days earlier. Receipt decides (Art. 9, first come first
+    # served): EF-R prevails on the 10 × 20 km overlap and MI-R yields.
+    first = world.file("EF-R", "EF", (0, 0, 20, 20), "2187-04-10")
+    second = world.file("MI-R", "MI", (10, 0, 30, 20), "2187-04-05")
+    assert first.index < second.index
+    with Session(world.ws.engine) as session:
+        settlement = settle(session, date(2187, 6, 1))
+    (resolution,) = settlement.resolutions
+    assert (resolution.winner, resolution.loser) == ("EF-R", "MI-R")
+    assert resolution.decided_by == ("first-filed",)
+    assert settlement.standing("MI-R").status == "yields"
+    reasons = [f.reason for f in resolution.findings if f.rule_id == "first-filed"]
+    assert reasons == [
+        f"EF-R received at log index {first.index}, before MI-R (log index {second.index})"
+    ]
+
+
+def test_a_claim_registered_before_ratification_is_grandfathered_only_if_entered_in_time(
+    world: World,
+) -> None:
+    # Art. 1(2): registered with a Party before ratification (1 March 2187) and entered in
+    # the registry within ninety days of entry into force (1 April to 30 June 2187).
+    # Both claims were registered with their Party on 1 February. TR-OLD reaches the
+    # registry first, but the Office enters it only on 15 July, too late; MI-OLD is
+    # entered on 1 May. Grandfathering, above first filing (Art. 9), favours MI-OLD.
+    tr = world.file("TR-OLD", "TR", (0, 0, 20, 20), "2187-01-10")
+    mi = world.file("MI-OLD", "MI", (10, 0, 30, 20), "2187-01-20")
+    assert tr.index < mi.index
+    for claim_id, entered in (("MI-OLD", "2187-05-01"), ("TR-OLD", "2187-07-15")):
+        body = ClaimRegistered(
+            claim_id=claim_id, registered_at=when("2187-02-01"), cites=["P1", "P8"]
+        )
+        world.ws.submit_as(world.ws.office_key, body.statement_type, body, issued_at=when(entered))
+    with Session(world.ws.engine) as session:
+        settlement = settle(session, date(2187, 8, 1))
+    (resolution,) = settlement.resolutions
+    assert (resolution.winner, resolution.loser) == ("MI-OLD", "TR-OLD")
+    assert resolution.decided_by == ("grandfathered",)
+    (reason,) = [f.reason for f in resolution.findings if f.rule_id == "grandfathered"]
+    assert reason == (
+        "MI-OLD registered 2187-02-01, entered 2187-05-01: registered before 2187-03-01, "
+        "entered in the registry from 2187-04-01 and before 2187-07-01; TR-OLD not"
+    )

@@ -306,46 +306,40 @@ def test_a_call_without_a_rate_in_the_schedule_is_a_violation() -> None:
 
 
 def test_holder_share_is_of_the_sector_area() -> None:
-    # Seven-Beta is 120 km × 80 km = 9,600 km². PA holds 2,500 + 1,500 = 4,000 km²
-    # (41.7 % > 40 %); EF holds 3,000 km² (31.25 %); a lapsed claim does not count.
-    claims = [
-        {
-            "claim_id": "C1",
-            "holder": "PA",
-            "sector": "seven-beta",
-            "status": "registered",
-            "area_km2": 2500,
-        },
-        {
-            "claim_id": "C2",
-            "holder": "PA",
-            "sector": "seven-beta-north",
-            "status": "transferred",
-            "area_km2": 1500,
-        },
-        {
-            "claim_id": "C3",
-            "holder": "EF",
-            "sector": "seven-beta",
-            "status": "registered",
-            "area_km2": 3000,
-        },
-        {
-            "claim_id": "C4",
-            "holder": "EF",
-            "sector": "seven-beta",
-            "status": "lapsed",
-            "area_km2": 3000,
-        },
+    # Seven-Beta is 120 km × 80 km = 9,600 km². The registry says PA's claims cover
+    # 4,000 km² of it (41.7 % > 40 %) and EF's 3,000 km² (31.25 %); the North Zone row
+    # is not a top-level sector, so R14 does not judge it.
+    areas = [
+        {"sector": "seven-beta", "holder": "PA", "area_km2": 4000, "claim_ids": "C1,C2"},
+        {"sector": "seven-beta-north", "holder": "PA", "area_km2": 1500, "claim_ids": "C2"},
+        {"sector": "seven-beta", "holder": "EF", "area_km2": 3000, "claim_ids": "C3"},
     ]
-    found = findings(["R14"], "2187-Q2", evidence={"claims": claims})
+    claims = [{"claim_id": c, "holder": "PA", "sector": "seven-beta"} for c in ("C1", "C2")]
+    found = findings(["R14"], "2187-Q2", evidence={"claims": claims, "holder_areas": areas})
     shares = {(f.party, f.subject): (f.status, f.measured) for f in found}
     assert shares == {
         ("PA", "seven-beta"): ("violation", pytest.approx(4000 / 9600, abs=1e-6)),
         ("EF", "seven-beta"): ("compliant", 0.3125),
     }
+    pa = next(f for f in found if f.party == "PA")
+    assert "(claims C1, C2)" in pa.explanation
     (empty,) = findings(["R14"], "2187-Q2")
     assert empty.status == "insufficient_evidence"
+
+
+def test_holder_share_reads_only_the_evaluated_periods_registry() -> None:
+    # The store holds the registry of every period; 2187-Q3's rows (PA at 50 %) must
+    # not change 2187-Q2's finding (PA at 4,000 / 9,600 = 41.7 %).
+    areas = [
+        {"period": "2187-Q2", "sector": "seven-beta", "holder": "PA", "area_km2": 4000},
+        {"period": "2187-Q3", "sector": "seven-beta", "holder": "PA", "area_km2": 4800},
+    ]
+    claims = [{"period": p, "claim_id": "C1", "holder": "PA"} for p in ("2187-Q2", "2187-Q3")]
+    q2, q3 = findings_in_turn(
+        ["R14"], ["2187-Q2", "2187-Q3"], evidence={"claims": claims, "holder_areas": areas}
+    )
+    assert [f.measured for f in q2] == [pytest.approx(4000 / 9600)]
+    assert [f.measured for f in q3] == [pytest.approx(0.5)]
 
 
 def test_extraction_must_be_under_a_prevailing_claim_in_an_allocated_zone() -> None:

@@ -15,12 +15,12 @@ from concord.treaty.service import registration_payload
 from concord.workspace import Workspace, key_spec
 from factories import T0, make_workspace
 
-#: Sites: id → (sector, operator).
+#: Sites: id → (sector, operator, location inside the sector's Annex I boundary).
 SITES = {
-    "SB-N-03": ("seven-beta-north", "PA"),
-    "SB-N-07": ("seven-beta-north", "PA"),
-    "SB-S-01": ("seven-beta-south", "EF"),
-    "FG-02": ("four-gamma", "MI"),
+    "SB-N-03": ("seven-beta-north", "PA", (150.0, 50.0)),
+    "SB-N-07": ("seven-beta-north", "PA", (160.0, 62.5)),
+    "SB-S-01": ("seven-beta-south", "EF", (160.0, 17.5)),
+    "FG-02": ("four-gamma", "MI", (45.0, 160.0)),
 }
 #: 2187-Q2 ends on 30 June; reports are due 30 days later (Article 21).
 Q2_FILED = datetime(2187, 7, 20, 9, 0, tzinfo=UTC)
@@ -54,12 +54,12 @@ def make_station(home: Path, database_url: str | None = None) -> Station:
         "MI": _register(ws, "mi-council", "signatory", "MI"),
         "inspector": _register(ws, "inspector-1", "inspector", None),
     }
-    for site, (sector, operator) in SITES.items():
+    for site, (sector, operator, location) in SITES.items():
         body = SiteRegistered(
             site_id=site,
             name=site,
             sector=sector,
-            location=(150.0, 50.0),
+            location=location,
             operator=operator,
             minerals=["ore"],
         )

@@ -13,7 +13,9 @@ from concord.errors import AuthorizationError, EvidenceError
 from concord.evidence.analytics import rebuild_analytics, refresh_analytics
 from concord.evidence.blobs import BlobStore
 from concord.evidence.filing import file_declaration, file_measurement
+from concord.evidence.schemas import SITE_REGISTERED, SiteRegistered
 from concord.ledger.audit import rebuild
+from concord.workspace import sign_statement
 
 from .station import EXTRACTION, MEASUREMENT, Q2_FILED, Station, csv_bytes, make_station
 
@@ -136,3 +138,71 @@ def _dump(path: Path) -> dict[str, list[tuple[object, ...]]]:
 
 def test_blob_store_is_where_the_settings_say(station: Station) -> None:
     assert BlobStore(station.ws.settings.blobs_dir).root == station.ws.settings.home / "blobs"
+
+
+@pytest.mark.parametrize(
+    ("sector", "location", "accepted"),
+    [
+        # Seven-Beta North is x 100–220, y 45–80 km (Annex I).
+        ("seven-beta-north", (150.0, 60.0), True),
+        ("seven-beta-north", (150.0, 45.0), True),  # on the boundary: inside
+        ("seven-beta-north", (150.0, 20.0), False),  # in Seven-Beta South
+        ("seven-alpha", (150.0, 60.0), False),  # Seven-Alpha is x 0–100: 50 km east of it
+    ],
+)
+def test_a_site_must_lie_in_the_sector_it_names(
+    station: Station, sector: str, location: tuple[float, float], accepted: bool
+) -> None:
+    body = SiteRegistered(
+        site_id="SB-N-42",
+        name="SB-N-42",
+        sector=sector,
+        location=location,
+        operator="PA",
+        minerals=["ore"],
+    )
+    size = station.ws.ledger.size()
+    envelope = sign_statement(
+        station.ws.office_key,
+        SITE_REGISTERED,
+        body,
+        issued_at=datetime(2187, 4, 3, tzinfo=UTC),
+    )
+    if accepted:
+        station.ws.ledger.submit(envelope)
+        assert station.ws.ledger.size() == size + 1
+        return
+    with pytest.raises(EvidenceError) as caught:
+        station.ws.ledger.submit(envelope)
+    x, y = location
+    assert caught.value.message == (
+        f"location ({x:g}, {y:g}) of site 'SB-N-42' lies outside sector {sector!r}: "
+        "a site must lie inside the sector it names"
+    )
+    assert caught.value.details == [
+        "field: location",
+        f"reason: outside the boundary of sector {sector}",
+    ]
+    assert station.ws.ledger.size() == size
+
+
+def test_a_refresh_brings_the_claims_tables_of_an_older_store_to_their_current_shape(
+    station: Station,
+) -> None:
+    # Stores built before the claims tables had their period column: refreshing one
+    # (here from one entry short of the log) rebuilds those tables instead of failing.
+    ws = station.ws
+    size = ws.ledger.size()
+    path = rebuild_analytics(ws, size - 1)
+    with duckdb.connect(str(path)) as con:
+        con.execute("DROP TABLE claims")
+        con.execute(
+            "CREATE TABLE claims (claim_id VARCHAR, holder VARCHAR, sector VARCHAR,"
+            " status VARCHAR, area_km2 DOUBLE)"
+        )
+        con.execute("DROP TABLE holder_areas")
+    refresh_analytics(ws, size)
+    with duckdb.connect(str(path), read_only=True) as con:
+        columns = [r[0] for r in con.execute("DESCRIBE claims").fetchall()]
+        assert columns[0] == "period"
+        assert con.execute("SELECT count(*) FROM holder_areas").fetchone() == (0,)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date, timedelta
@@ -10,9 +11,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from concord.claims import store
-from concord.claims.models import Claim, ClaimActivity
+from concord.claims.models import Claim, ClaimActivity, ClaimEvent
 from concord.claims.priority import ActivityRecord, ClaimFacts
 from concord.claims.rules import sector_lineage
+from concord.identity.dsse import parse_envelope
+from concord.ledger.models import LedgerEntry
 from concord.treaty.versions import TreatyVersion
 
 
@@ -24,9 +27,13 @@ def quarter_bounds(period: str) -> tuple[date, date]:
     return first, last - timedelta(days=1)
 
 
-def _activity(session: Session, ids: Sequence[str]) -> dict[str, list[ActivityRecord]]:
+def _activity(
+    session: Session, ids: Sequence[str], recorded_before: int | None = None
+) -> dict[str, list[ActivityRecord]]:
     found: dict[str, list[ActivityRecord]] = defaultdict(list)
     query = select(ClaimActivity).order_by(ClaimActivity.claim_id, ClaimActivity.period)
+    if recorded_before is not None:
+        query = query.where(ClaimActivity.log_index < recorded_before)
     if len(ids) < 1000:
         query = query.where(ClaimActivity.claim_id.in_(list(ids)))
     wanted = set(ids)
@@ -46,11 +53,47 @@ def _activity(session: Session, ids: Sequence[str]) -> dict[str, list[ActivityRe
     return found
 
 
+def entry_days(
+    session: Session, ids: Sequence[str], recorded_before: int | None = None
+) -> dict[str, date]:
+    """The day the Office entered each claim in the registry: its ``claims.registered``
+    statement's time. The log keeps no time of its own for an entry, and the filing's
+    times are the filer's; the registration is the Office's own signed act."""
+    query = select(ClaimEvent.claim_id, ClaimEvent.log_index).where(
+        ClaimEvent.event == "registered"
+    )
+    if recorded_before is not None:
+        query = query.where(ClaimEvent.log_index < recorded_before)
+    wanted = set(ids)
+    indexes = {c: i for c, i in session.execute(query) if c in wanted}
+    if not indexes:
+        return {}
+    rows = session.execute(
+        select(LedgerEntry.idx, LedgerEntry.entry).where(
+            LedgerEntry.idx.in_(sorted(set(indexes.values())))
+        )
+    )
+    days = {
+        int(idx): date.fromisoformat(
+            str(json.loads(parse_envelope(bytes(entry)).payload)["issued_at"])[:10]
+        )
+        for idx, entry in rows
+    }
+    return {c: days[i] for c, i in indexes.items() if i in days}
+
+
 def claim_facts(
-    session: Session, claims: Sequence[Claim], version: TreatyVersion, *, at: date | None = None
+    session: Session,
+    claims: Sequence[Claim],
+    version: TreatyVersion,
+    *,
+    at: date | None = None,
+    recorded_before: int | None = None,
 ) -> list[ClaimFacts]:
-    """The claims as the priority rules see them (registration counted from ``at`` on)."""
-    activity = _activity(session, [c.claim_id for c in claims])
+    """The claims as the priority rules see them (registration counted from ``at`` on;
+    activity reports logged below ``recorded_before`` only, when it is given)."""
+    activity = _activity(session, [c.claim_id for c in claims], recorded_before)
+    entered = entry_days(session, [c.claim_id for c in claims], recorded_before)
     shapes = store.shapes_of([c.geometry for c in claims])
     facts = []
     for claim, shape in zip(claims, shapes, strict=True):
@@ -66,6 +109,8 @@ def claim_facts(
                 registered_on=registered,
                 activity=tuple(activity.get(claim.claim_id, ())),
                 sectors=sector_lineage(version, claim.sector),
+                received=claim.log_index,
+                entered_on=entered.get(claim.claim_id),
             )
         )
     return facts

@@ -35,6 +35,10 @@ REQUIRED_PARAMS: Mapping[str, tuple[str, ...]] = {
     "grandfathered": ("cutoff",),
     "activity_lapse": ("due_days",),
 }
+#: Dated bounds of ``grandfathered``: registration with a Party in
+#: ``[registered_from, cutoff)``, and entry in the registry in
+#: ``[entered_from, entered_until)`` (each bound optional but ``cutoff``).
+GRANDFATHERING_DATES = ("cutoff", "registered_from", "entered_from", "entered_until")
 Precedence = Collection[tuple[str, str]]  # (higher rule id, lower rule id)
 ContestedPairs = Collection[frozenset[str]]
 
@@ -43,7 +47,8 @@ ContestedPairs = Collection[frozenset[str]]
 class PriorityRule:
     """One priority rule of the treaty, in force from ``effective_from``.
 
-    ``params``: ``cutoff`` (date) for ``grandfathered``; ``due_days`` (int) and
+    ``params``: ``cutoff`` (date; optionally ``registered_from``, ``entered_from``,
+    ``entered_until``, see ``GRANDFATHERING_DATES``) for ``grandfathered``; ``due_days`` (int) and
     ``period_months`` (int dividing 12, default 3) for ``activity_lapse``;
     ``min_presence_days`` (int, default 1) for ``operational_presence``. A rule with
     ``sectors`` decides only between claims that lie in those sectors (or their zones).
@@ -65,8 +70,10 @@ class PriorityRule:
         missing = [p for p in REQUIRED_PARAMS.get(self.kind, ()) if p not in self.params]
         if missing:
             raise TreatyError(f"priority rule {self.id}: missing params {', '.join(missing)}")
-        if self.kind == "grandfathered" and not isinstance(self.params["cutoff"], date):
-            raise TreatyError(f"priority rule {self.id}: cutoff must be a date")
+        if self.kind == "grandfathered":
+            for name in GRANDFATHERING_DATES:
+                if name in self.params and not isinstance(self.params[name], date):
+                    raise TreatyError(f"priority rule {self.id}: {name} must be a date")
         if self.kind == "operational_presence":
             self.int_param("min_presence_days", 1)
         if self.kind == "activity_lapse":
@@ -113,6 +120,12 @@ class ClaimFacts:
     registered_on: date | None = None
     activity: tuple[ActivityRecord, ...] = ()
     sectors: frozenset[str] = frozenset()  # the claim's sector and every sector enclosing it
+    #: Where the registry received the filing: the log index of its ``claims.filed`` entry
+    #: (record time). ``filed_at`` is what the filer wrote; receipt decides first filing.
+    received: int | None = None
+    #: The day the Office entered the claim in the registry (its registration statement's
+    #: time), for grandfathering windows such as Art. 1(2)'s.
+    entered_on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -235,25 +248,69 @@ def lapse_date(claim: ClaimFacts, rule: PriorityRule, at: date) -> date | None:
         start = last + timedelta(days=1)
 
 
+def _in(day: date | None, first: object, end: object, at: date) -> bool:
+    """``day`` is known, on or before ``at``, and in ``[first, end)`` (None: unbounded)."""
+    if day is None or day > at:
+        return False
+    if isinstance(first, date) and day < first:
+        return False
+    return not (isinstance(end, date) and day >= end)
+
+
 def _grandfathered(rule: PriorityRule, a: ClaimFacts, b: ClaimFacts, at: date) -> RuleFinding:
     cutoff = rule.params["cutoff"]
     if not isinstance(cutoff, date):  # checked in PriorityRule.__post_init__
         raise TreatyError(f"priority rule {rule.id}: cutoff must be a date")
+    p = rule.params
+    windowed = "entered_from" in p or "entered_until" in p
 
     def prior(c: ClaimFacts) -> bool:
-        return c.registered_on is not None and c.registered_on < cutoff and c.registered_on <= at
+        registered = _in(c.registered_on, p.get("registered_from"), cutoff, at)
+        if not windowed:
+            return registered
+        return registered and _in(c.entered_on, p.get("entered_from"), p.get("entered_until"), at)
 
+    condition = _condition(rule)
     if prior(a) == prior(b):
         word = "both" if prior(a) else "neither"
-        return _finding(rule, None, f"{word} registered before {cutoff}")
+        return _finding(rule, None, f"{word} {condition}")
     first, other = (a, b) if prior(a) else (b, a)
+    entered = f", entered {first.entered_on}" if windowed else ""
     reason = (
-        f"{first.claim_id} registered {first.registered_on}, before {cutoff}; {other.claim_id} not"
+        f"{first.claim_id} registered {first.registered_on}{entered}: {condition}; "
+        f"{other.claim_id} not"
     )
     return _finding(rule, first.claim_id, reason)
 
 
+def _condition(rule: PriorityRule) -> str:
+    """The rule's dated condition in words, e.g. "registered before 2187-03-01"."""
+    p = rule.params
+    text = f"registered before {p['cutoff']}"
+    if "registered_from" in p:
+        text = f"registered from {p['registered_from']} and before {p['cutoff']}"
+    if "entered_from" in p or "entered_until" in p:
+        parts = []
+        if "entered_from" in p:
+            parts.append(f"from {p['entered_from']}")
+        if "entered_until" in p:
+            parts.append(f"before {p['entered_until']}")
+        text += ", entered in the registry " + " and ".join(parts)
+    return text
+
+
 def _first_filed(rule: PriorityRule, a: ClaimFacts, b: ClaimFacts, at: date) -> RuleFinding:
+    # Cadastre practice: first come, first served by the registry's receipt, not by a
+    # time the filer writes in its own filing.
+    if a.received is not None and b.received is not None:
+        if a.received == b.received:
+            return _finding(rule, None, f"both received at log index {a.received}")
+        first, other = (a, b) if a.received < b.received else (b, a)
+        reason = (
+            f"{first.claim_id} received at log index {first.received}, "
+            f"before {other.claim_id} (log index {other.received})"
+        )
+        return _finding(rule, first.claim_id, reason)
     if a.filed_at == b.filed_at:
         return _finding(rule, None, f"both filed at {a.filed_at.isoformat()}")
     first, other = (a, b) if a.filed_at < b.filed_at else (b, a)

@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from concord.claims.priority import ContestedPairs, Precedence, PriorityRule
 from concord.errors import ClaimError
 from concord.treaty import priority as treaty_priority
-from concord.treaty.models import Sector
+from concord.treaty.models import Sector, TreatyDates
 from concord.treaty.versions import TreatyVersion
 
 PERIOD_MONTHS = {"monthly": 1, "quarterly": 3, "annual": 12}
@@ -39,8 +39,7 @@ def priority_rules(version: TreatyVersion) -> TreatyRules:
         params: dict[str, date | int | str] = {}
         match rule:
             case treaty_priority.Grandfathered():
-                # Art. 1: rights registered before the named treaty date are respected.
-                params["cutoff"] = rule.params.cutoff_date(treaty.dates)
+                params.update(grandfathering_params(rule.params, treaty.dates))
             case treaty_priority.OperationalPresence():
                 params["min_presence_days"] = rule.params.min_presence_days
             case treaty_priority.ActivityLapse():
@@ -61,6 +60,27 @@ def priority_rules(version: TreatyVersion) -> TreatyRules:
     precedence = frozenset((p.higher, p.lower) for p in treaty.claim_priority.precedence)
     contested = frozenset(frozenset(c.rules) for c in treaty.claim_priority.contested)
     return TreatyRules(tuple(rules), precedence, contested)
+
+
+def grandfathering_params(
+    params: treaty_priority.GrandfatheredParams, dates: TreatyDates
+) -> dict[str, date | int | str]:
+    """The core's grandfathering bounds from the treaty's windows (ends exclusive).
+
+    Art. 1(1): rights registered before the named treaty date are respected; Art. 1(2)
+    can add a window for the claim's entry in the Claims Registry.
+    """
+    first, end = params.registration_window().bounds(dates)
+    out: dict[str, date | int | str] = {"cutoff": end or date.max}
+    if first is not None:
+        out["registered_from"] = first
+    if params.entered is not None:
+        entered_first, entered_end = params.entered.bounds(dates)
+        if entered_first is not None:
+            out["entered_from"] = entered_first
+        if entered_end is not None:
+            out["entered_until"] = entered_end
+    return out
 
 
 def sector_in_force(version: TreatyVersion, sector_id: str) -> Sector:

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from concord.claims import store
 from concord.claims.facts import claim_facts
 from concord.claims.models import Claim, ClaimOverlap
+from concord.claims.overlaps import detect_conflicts
 from concord.claims.priority import Resolution
 from concord.claims.rules import priority_rules
 from concord.claims.settlement import Settlement, resolve_all
@@ -124,20 +125,23 @@ class RegistryOnDay:
         return next(c for c in self.claims if c.claim_id == claim_id)
 
 
-def registry_on(session: Session, at: date) -> RegistryOnDay:
-    """Settle the registry on ``at``: lapses first, then every live overlap by priority."""
+def registry_on(session: Session, at: date, *, recorded_before: int | None = None) -> RegistryOnDay:
+    """Settle the registry on ``at``: lapses first, then every live overlap by priority.
+
+    The claims are those that held ground on ``at`` (``store.claims_on``), with only the
+    history logged below ``recorded_before`` when it is given (a checkpoint's size).
+    """
     version = treaty_in_force(session, at)
-    claims = tuple(c for c in store.live_claims(session) if store.utc(c.filed_at).date() <= at)
-    ids = {c.claim_id for c in claims}
-    pairs = [
-        (o.claim_a, o.claim_b)
-        for o in session.scalars(select(ClaimOverlap).order_by(ClaimOverlap.claim_a))
-        if o.claim_a in ids and o.claim_b in ids
-    ]
+    claims = tuple(store.claims_on(session, at, recorded_before=recorded_before))
+    # Overlaps are measured among the claims of the day: a pair released by a later
+    # lapse or relinquishment still conflicted on ``at``.
+    table = detect_conflicts(
+        [c.claim_id for c in claims], store.shapes_of([c.geometry for c in claims])
+    )
     rules = priority_rules(version)
     settlement = resolve_all(
-        claim_facts(session, claims, version, at=at),
-        pairs,
+        claim_facts(session, claims, version, at=at, recorded_before=recorded_before),
+        table.pairs(),
         rules.rules,
         precedence=rules.precedence,
         contested=rules.contested,

@@ -17,6 +17,7 @@ from datetime import date
 import numpy as np
 import shapely
 from shapely.geometry import Point, Polygon
+from shapely.geometry.base import BaseGeometry
 from sqlalchemy.orm import Session
 
 from concord.claims import store
@@ -31,6 +32,7 @@ class HolderShare:
     holder: str
     area_km2: float
     share: float  # of the sector's area
+    claim_ids: tuple[str, ...] = ()  # the claims whose union this is
 
 
 @dataclass(frozen=True)
@@ -48,35 +50,61 @@ def _valid(day: RegistryOnDay) -> list[tuple[str, str, str, str]]:
     ]
 
 
-def holder_shares(session: Session, at: date) -> list[HolderShare]:
+def covered_area(shapes: Sequence[BaseGeometry], sector: BaseGeometry) -> float:
+    """The area of the sector that ``shapes`` cover (km²).
+
+    Art. 37 "claims covering": the union counts ground claimed twice once, so the area is
+    never more than the sector's nor than the claims' areas added up.
+    """
+    if not shapes:
+        return 0.0
+    return float(shapely.area(shapely.intersection(shapely.union_all(shapes), sector)))
+
+
+def holder_shares(
+    session: Session, at: date, *, recorded_before: int | None = None
+) -> list[HolderShare]:
     """Each holder's share of each sector's area on ``at`` (a zone also counts in its parent)."""
-    day = registry_on(session, at)
+    return shares_on(registry_on(session, at, recorded_before=recorded_before))
+
+
+def shares_on(day: RegistryOnDay) -> list[HolderShare]:
+    """``holder_shares`` on a registry already settled for its day."""
     sectors = {s.id: Polygon(s.boundary) for s in day.version.sectors()}
     valid = _valid(day)
     shapes = store.shapes_of([g for *_, g in valid])
-    held: dict[tuple[str, str], list[object]] = defaultdict(list)
-    for (_, holder, sector, _), shape in zip(valid, shapes, strict=True):
+    held: dict[tuple[str, str], list[tuple[str, BaseGeometry]]] = defaultdict(list)
+    for (claim_id, holder, sector, _), shape in zip(valid, shapes, strict=True):
         for enclosing in sector_lineage(day.version, sector):
             if enclosing in sectors:
-                held[enclosing, holder].append(shape)
+                held[enclosing, holder].append((claim_id, shape))
     rows = []
     for (sector, holder), parts in sorted(held.items()):
-        # The union counts ground the holder claims twice only once.
-        ground = shapely.intersection(shapely.union_all(parts), sectors[sector])
-        area = float(shapely.area(ground))
-        rows.append(HolderShare(sector, holder, area, area / float(sectors[sector].area)))
+        area = covered_area([s for _, s in parts], sectors[sector])
+        ids = tuple(sorted(c for c, _ in parts))
+        rows.append(HolderShare(sector, holder, area, area / float(sectors[sector].area), ids))
     return rows
 
 
 def site_claims(
-    session: Session, sites: Sequence[tuple[str, float, float]], at: date
+    session: Session,
+    sites: Sequence[tuple[str, float, float]],
+    at: date,
+    *,
+    recorded_before: int | None = None,
 ) -> list[SiteClaim]:
     """For each site ``(site, x, y)``, the valid claims that give their holder the point.
 
     A claim that yields to another claim covering the same point does not (Art. 9); nor
     does either claim of a contested overlap while its case is open (Art. 10(2), 17(2)).
     """
-    day = registry_on(session, at)
+    return site_claims_on(registry_on(session, at, recorded_before=recorded_before), sites)
+
+
+def site_claims_on(
+    day: RegistryOnDay, sites: Sequence[tuple[str, float, float]]
+) -> list[SiteClaim]:
+    """``site_claims`` on a registry already settled for its day."""
     valid = _valid(day)
     if not valid or not sites:
         return []

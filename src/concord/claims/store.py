@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
 
 import numpy as np
 import shapely
@@ -196,6 +196,48 @@ def changed_since(session: Session, index: int) -> set[str]:
     """Ids of the claims with a history entry after log index ``index``."""
     query = select(ClaimEvent.claim_id).where(ClaimEvent.log_index > index).distinct()
     return set(session.scalars(query))
+
+
+def claims_on(session: Session, day: date, *, recorded_before: int | None = None) -> list[Claim]:
+    """The claims that held ground on ``day``, each with its holder and registration then.
+
+    Two times (ARCHITECTURE §5): a claim counts when its tenure history, read up to the
+    end of ``day`` (valid time), leaves it live; with ``recorded_before``, only the
+    history logged below that log index counts (record time: what a checkpoint holds).
+    A claim filed, relinquished, lapsed or transferred later does not change the day.
+    The rows returned are detached copies; the projection itself is not touched.
+    """
+    end = datetime.combine(day, time.max, UTC)
+    query = select(ClaimEvent).order_by(ClaimEvent.claim_id, ClaimEvent.seq)
+    if recorded_before is not None:
+        query = query.where(ClaimEvent.log_index < recorded_before)
+    latest: dict[str, ClaimEvent] = {}
+    registered: dict[str, datetime] = {}
+    for row in session.scalars(query):
+        if utc(row.at) > end:
+            continue
+        latest[row.claim_id] = row
+        if row.event == "registered":
+            registered.setdefault(row.claim_id, utc(row.at))
+    live = sorted(c for c, row in latest.items() if row.status in LIVE_STATUSES)
+    out = []
+    for claim in session.scalars(select(Claim).where(Claim.claim_id.in_(live))):
+        row = latest[claim.claim_id]
+        out.append(
+            Claim(
+                claim_id=claim.claim_id,
+                holder=row.holder,
+                mineral=claim.mineral,
+                sector=claim.sector,
+                status=row.status,
+                geometry=claim.geometry,
+                area_km2=claim.area_km2,
+                filed_at=claim.filed_at,
+                registered_at=registered.get(claim.claim_id),
+                log_index=claim.log_index,
+            )
+        )
+    return sorted(out, key=lambda c: c.claim_id)
 
 
 def live_claims(session: Session, ids: Sequence[str] | None = None) -> list[Claim]:

@@ -26,7 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from concord.errors import VerificationError
-from concord.evidence.analytics_schema import LOADERS, SUPERSEDED, create_tables
+from concord.evidence.analytics_schema import LOADERS, SUPERSEDED, TABLES, create_tables
 from concord.evidence.blobs import BlobStore
 from concord.evidence.schemas import (
     DeclarationFiled,
@@ -46,6 +46,8 @@ if TYPE_CHECKING:
 
 #: Optional loader of the claims registry's tables (``claims``, ``site_claims``).
 CLAIMS_LOADER = "concord.claims.analytics:load_claims"
+#: The tables that loader fills.
+CLAIMS_TABLES = ("claims", "site_claims", "holder_areas")
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,8 +247,11 @@ def _load_claims(ws: Workspace, con: duckdb.DuckDBPyConnection, size: int) -> No
         module = importlib.import_module(module_name)
     except ModuleNotFoundError:
         return  # no claims registry in this build: claims tables stay empty
-    con.execute("DELETE FROM claims")
-    con.execute("DELETE FROM site_claims")
+    # Refilled whole every time, so recreated too: a store built before these tables had
+    # their period columns is brought to the current shape by a refresh.
+    for table in CLAIMS_TABLES:
+        con.execute(f"DROP TABLE IF EXISTS {table}")
+        con.execute(f"CREATE TABLE {table} ({TABLES[table]})")
     getattr(module, name)(ws, con, size)
 
 

@@ -32,10 +32,15 @@ TABLES: dict[str, str] = {
         granted_index BIGINT""",
     "docking_requests": """request_id VARCHAR, party VARCHAR, vessel VARCHAR,
         requested_at TIMESTAMP, decision VARCHAR, reason VARCHAR, statement_index BIGINT""",
-    # Filled by the claims registry (concord.claims.analytics.load_claims), if present.
-    "claims": """claim_id VARCHAR, holder VARCHAR, sector VARCHAR, status VARCHAR,
-        area_km2 DOUBLE""",
-    "site_claims": "site VARCHAR, claim_id VARCHAR, holder VARCHAR",
+    # Filled by the claims registry (concord.claims.analytics.load_claims), if present:
+    # one set of rows per reporting period, the registry as it stood in that period.
+    "claims": """period VARCHAR, claim_id VARCHAR, holder VARCHAR, sector VARCHAR,
+        status VARCHAR, area_km2 DOUBLE""",
+    "site_claims": "period VARCHAR, site VARCHAR, claim_id VARCHAR, holder VARCHAR",
+    # The ground each holder's claims cover in a sector (their union, Art. 37), with the
+    # claims as comma-separated ids.
+    "holder_areas": """period VARCHAR, sector VARCHAR, holder VARCHAR, area_km2 DOUBLE,
+        claim_ids VARCHAR""",
     "store_meta": "key VARCHAR PRIMARY KEY, value VARCHAR",
 }
 

@@ -7,8 +7,10 @@ the office), over sites the office has registered.
 
 from __future__ import annotations
 
+import math
 from datetime import date
 
+from shapely.geometry import Point
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -17,7 +19,8 @@ from concord.evidence.models import EvidenceSite
 from concord.identity import roles
 from concord.identity.models import Principal
 from concord.treaty.calendar import Period, parse_period
-from concord.treaty.models import Party
+from concord.treaty.geometry_checks import sector_polygon
+from concord.treaty.models import Party, Sector
 from concord.treaty.registry import treaty_in_force
 from concord.treaty.versions import TreatyVersion
 
@@ -89,3 +92,23 @@ def check_site(session: Session, site_id: str) -> EvidenceSite:
     if site is None:
         raise EvidenceError(f"site {site_id!r} is not registered")
     return site
+
+
+def check_site_in_sector(site_id: str, location: tuple[float, float], sector: Sector) -> None:
+    """A site must lie in the sector it names (its boundary counts as inside).
+
+    Caps and allocations go by the sector a site names (Art. 15, 37), so a site placed
+    elsewhere would be counted in the wrong sector.
+    """
+    x, y = location
+    if not math.isfinite(x) or not math.isfinite(y):
+        raise EvidenceError(
+            f"location of site {site_id!r} must be two finite numbers (x_km, y_km)",
+            details=["field: location", "reason: not a finite coordinate"],
+        )
+    if not sector_polygon(sector).covers(Point(x, y)):
+        raise EvidenceError(
+            f"location ({x:g}, {y:g}) of site {site_id!r} lies outside sector "
+            f"{sector.id!r}: a site must lie inside the sector it names",
+            details=["field: location", f"reason: outside the boundary of sector {sector.id}"],
+        )

@@ -99,8 +99,10 @@ def _check_site(session: Session, statement: Statement) -> None:
     day = statement.issued_at.date()
     version = treaty_in_force(session, day)
     rules.bound_party(version, body.operator, day, day)
-    if body.sector not in {s.id for s in version.sectors()}:
+    sectors = {s.id: s for s in version.sectors()}
+    if body.sector not in sectors:
         raise EvidenceError(f"sector {body.sector!r} is not a sector of the treaty on {day}")
+    rules.check_site_in_sector(body.site_id, body.location, sectors[body.sector])
     if session.get(EvidenceSite, body.site_id) is not None:
         raise EvidenceError(f"site {body.site_id!r} is already registered")
 

@@ -10,12 +10,12 @@ be explicit).
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Annotated, Literal
 
-from pydantic import Field
+from pydantic import ConfigDict, Field, model_validator
 
-from concord.treaty.types import Effective, Identifier, Strict, Text
+from concord.treaty.types import Date, Effective, Identifier, Strict, Text
 
 if TYPE_CHECKING:
     from concord.treaty.models import TreatyDates
@@ -30,15 +30,90 @@ DECIDES: dict[str, frozenset[str]] = {
 }
 
 
-class GrandfatheredParams(Strict):
-    """Claims registered before the cutoff (a treaty date) prevail and keep standing."""
+#: A day named by the treaty's dates, or a calendar date.
+TreatyDateName = Literal["signed", "ratified", "entry_into_force"]
+DateRef = TreatyDateName | Date
 
-    cutoff: Literal["signed", "ratified", "entry_into_force"] = "ratified"
+
+def resolve_date(ref: TreatyDateName | date, dates: TreatyDates) -> date:
+    """The calendar day ``ref`` stands for."""
+    if isinstance(ref, date):
+        return ref
+    named = {"signed": dates.signed, "ratified": dates.ratified}
+    return named.get(ref, dates.entry_into_force)
+
+
+class Window(Strict):
+    """A dated window of days, bounded by treaty dates or calendar dates.
+
+    * ``before: ratified`` — every day before ratification;
+    * ``from: entry_into_force, within_days: 90`` — from entry into force to ninety days
+      after it, both included (periods are counted from the day after, UNCITRAL art. 2(6),
+      so the ninetieth day is the last);
+    * ``from: 2187-04-01, to: 2187-06-30`` — between two days, both included.
+
+    ``from`` alone is open-ended; ``before`` and ``to`` are alternatives for the end.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    start: DateRef | None = Field(default=None, alias="from", description="first day")
+    to: DateRef | None = Field(default=None, description="last day (included)")
+    before: DateRef | None = Field(default=None, description="the day after the last")
+    within_days: int | None = Field(
+        default=None, ge=0, description="the last day is this many days after `from`"
+    )
+
+    @model_validator(mode="after")
+    def _one_end(self) -> Window:
+        ends = [name for name in ("to", "before", "within_days") if getattr(self, name) is not None]
+        if len(ends) > 1:
+            raise ValueError(f"a window has one end: give only one of {', '.join(ends)}")
+        if self.within_days is not None and self.start is None:
+            raise ValueError("within_days counts from a day: give `from` too")
+        if self.start is None and not ends:
+            raise ValueError("a window needs `from`, `to`, `before` or `within_days`")
+        return self
+
+    def bounds(self, dates: TreatyDates) -> tuple[date | None, date | None]:
+        """``(first day, day after the last)``; None where the window is open."""
+        first = resolve_date(self.start, dates) if self.start is not None else None
+        end: date | None = None
+        if self.before is not None:
+            end = resolve_date(self.before, dates)
+        elif self.to is not None:
+            end = resolve_date(self.to, dates) + timedelta(days=1)
+        elif self.within_days is not None and first is not None:
+            end = first + timedelta(days=self.within_days + 1)
+        return first, end
+
+
+class GrandfatheredParams(Strict):
+    """Claims registered (with a Party) in the ``registered`` window, and entered in the
+    Claims Registry in the ``entered`` window if one is given, prevail and keep standing.
+
+    ``cutoff`` is the short form of ``registered: {before: <cutoff>}``.
+    """
+
+    cutoff: TreatyDateName | None = None
+    registered: Window | None = None
+    entered: Window | None = None
+
+    @model_validator(mode="after")
+    def _one_registration_window(self) -> GrandfatheredParams:
+        if self.cutoff is not None and self.registered is not None:
+            raise ValueError("give either cutoff or registered, not both")
+        return self
+
+    def registration_window(self) -> Window:
+        """The window registration with a Party must fall in (Art. 1: before ratification)."""
+        if self.registered is not None:
+            return self.registered
+        return Window(before=self.cutoff or "ratified")
 
     def cutoff_date(self, dates: TreatyDates) -> date:
-        """The treaty date that ``cutoff`` names (Art. 1: ratification, by default)."""
-        named = {"signed": dates.signed, "ratified": dates.ratified}
-        return named.get(self.cutoff, dates.entry_into_force)
+        """The day before which registration must fall (Art. 1: ratification, by default)."""
+        return self.registration_window().bounds(dates)[1] or date.max
 
 
 class FirstFiledParams(Strict):

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
 
 from concord.treaty.dating import bounds, overlap
 from concord.treaty.loader import Locator
 from concord.treaty.models import PriorityRule, Treaty
-from concord.treaty.priority import DECIDES, ActivityLapse
+from concord.treaty.priority import DECIDES, ActivityLapse, Grandfathered
 from concord.treaty.problems import PathPart, Problem
 from concord.treaty.refs import check_effective, duplicates, provision_ids, unknown_refs
 from concord.treaty.requirements import ReportDue
@@ -53,6 +54,8 @@ def _check_rules(treaty: Treaty, locate: Locator) -> list[Problem]:
         out += unknown_refs(rule.cites, provisions, [*path, "cites"], locate, "provision")
         out += unknown_refs(rule.sectors, sectors, [*path, "sectors"], locate, "sector")
         out += check_effective(rule, path, treaty, locate)
+        if isinstance(rule, Grandfathered):
+            out += _check_windows(rule, treaty, path, locate)
         if isinstance(rule, ActivityLapse) and rule.params.requirement is not None:
             target = requirements.get(rule.params.requirement)
             if not isinstance(target, ReportDue):
@@ -62,6 +65,28 @@ def _check_rules(treaty: Treaty, locate: Locator) -> list[Problem]:
                         f'"{rule.params.requirement}" is not a report_due requirement',
                     )
                 )
+    return out
+
+
+def _check_windows(
+    rule: Grandfathered, treaty: Treaty, path: list[PathPart], locate: Locator
+) -> list[Problem]:
+    """A dated window must hold at least one day once its treaty dates are resolved."""
+    windows = {"registered": rule.params.registration_window(), "entered": rule.params.entered}
+    out = []
+    for name, window in windows.items():
+        if window is None:
+            continue
+        first, end = window.bounds(treaty.dates)
+        if first is not None and end is not None and end <= first:
+            field = name if name == "entered" or rule.params.registered else "cutoff"
+            out.append(
+                locate(
+                    [*path, "params", field],
+                    f"the {name} window is empty: it begins on {first} and its last day "
+                    f"is {end - timedelta(days=1)}",
+                )
+            )
     return out
 
 

@@ -2,7 +2,8 @@
 
 Articles 1, 9 and 10: extraction at a site must be by the holder of a valid claim that
 contains the site (``site_claims``, from the claims registry, lists the claims that
-prevail under the priority rules). Article 15: in a zone allocated to some parties
+prevail under the priority rules, as the registry stood in the evaluated period).
+Article 15: in a zone allocated to some parties
 (Annex I), only those parties may extract.
 """
 
@@ -24,7 +25,7 @@ _ACTIVITY = """
           FROM x GROUP BY party, site)
     SELECT s.party, s.site, s.idx,
            (SELECT list(DISTINCT sc.holder ORDER BY sc.holder) FROM site_claims sc
-            WHERE sc.site = s.site) AS holders,
+            WHERE sc.site = s.site AND sc.period = $period) AS holders,
            (SELECT list(DISTINCT sa.party ORDER BY sa.party) FROM sector_tree st
             JOIN sector_allocations sa ON sa.sector = st.ancestor
             WHERE st.sector = s.sector) AS allocated,
@@ -37,7 +38,11 @@ _ACTIVITY = """
 
 def evaluate(ctx: EvaluationContext, requirement: object) -> list[Finding]:
     assert isinstance(requirement, ClaimRespected)
-    registry = ctx.rows("SELECT (SELECT count(*) FROM claims) + (SELECT count(*) FROM site_claims)")
+    registry = ctx.rows(
+        "SELECT (SELECT count(*) FROM claims WHERE period = $1)"
+        " + (SELECT count(*) FROM site_claims WHERE period = $1)",
+        [ctx.period_id],
+    )
     if registry[0][0] == 0:
         return [
             ctx.finding(
