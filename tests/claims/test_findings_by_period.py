@@ -79,3 +79,12 @@ def test_a_claim_relinquished_after_the_quarter_still_counts_in_it(world: World)
     world.relinquish("TR-1", "TR", "2187-07-10")
     assert r14(world, "2187-Q2")[("TR", "seven-alpha")] == ("violation", pytest.approx(0.45))
     assert ("TR", "seven-alpha") not in r14(world, "2187-Q3")
+
+
+def test_a_claim_amended_after_the_quarter_keeps_its_earlier_ground_in_it(world: World) -> None:
+    # HMC's claim is 50 × 40 = 2,000 km² (25 %) through 2187-Q2. On 20 July it is
+    # amended to 90 × 40 = 3,600 km² (45 %, above the cap): only 2187-Q3 sees that.
+    world.file("HMC-1", "HMC", (0, 0, 50, 40), "2187-04-05")
+    world.amend("HMC-1", "HMC", (0, 0, 90, 40), "2187-07-20")
+    assert r14(world, "2187-Q2") == {("HMC", "seven-alpha"): ("compliant", pytest.approx(0.25))}
+    assert r14(world, "2187-Q3") == {("HMC", "seven-alpha"): ("violation", pytest.approx(0.45))}

@@ -18,12 +18,15 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
-from concord.claims import tenure
-from concord.claims.geometry import SECTOR_CRS
+from concord.claims import checks, tenure
+from concord.claims.geometry import SECTOR_CRS, parse_geometry
 from concord.claims.models import Claim, ClaimEvent, ClaimOverlap
 from concord.claims.overlaps import GeometryArray, Overlap
 from concord.errors import ClaimError
+from concord.identity.dsse import parse_envelope
+from concord.ledger.models import LedgerEntry
 from concord.ledger.statements import Statement
+from concord.treaty.registry import treaty_in_force
 
 #: Tenure statuses that still hold ground.
 LIVE_STATUSES = ("filed", "registered", "amended", "transferred", "contested")
@@ -208,21 +211,30 @@ def claims_on(session: Session, day: date, *, recorded_before: int | None = None
     The rows returned are detached copies; the projection itself is not touched.
     """
     end = datetime.combine(day, time.max, UTC)
-    query = select(ClaimEvent).order_by(ClaimEvent.claim_id, ClaimEvent.seq)
-    if recorded_before is not None:
-        query = query.where(ClaimEvent.log_index < recorded_before)
     latest: dict[str, ClaimEvent] = {}
     registered: dict[str, datetime] = {}
-    for row in session.scalars(query):
-        if utc(row.at) > end:
+    ground: dict[str, ClaimEvent] = {}  # the filing or amendment that set the ground then
+    newest_ground: dict[str, int] = {}  # log index of the one the projection holds
+    for row in session.scalars(select(ClaimEvent).order_by(ClaimEvent.claim_id, ClaimEvent.seq)):
+        if row.event in _GROUND_EVENTS:
+            newest_ground[row.claim_id] = row.log_index
+        if utc(row.at) > end or (recorded_before is not None and row.log_index >= recorded_before):
             continue
         latest[row.claim_id] = row
+        if row.event in _GROUND_EVENTS:
+            ground[row.claim_id] = row
         if row.event == "registered":
             registered.setdefault(row.claim_id, utc(row.at))
     live = sorted(c for c, row in latest.items() if row.status in LIVE_STATUSES)
     out = []
     for claim in session.scalars(select(Claim).where(Claim.claim_id.in_(live))):
         row = latest[claim.claim_id]
+        geometry, area = claim.geometry, claim.area_km2
+        then = ground[claim.claim_id]
+        if then.log_index != newest_ground[claim.claim_id]:
+            # Amended later: the ground as that earlier filing or amendment set it.
+            shape = _ground_set_by(session, claim, then)
+            geometry, area = geometry_json(shape), float(shape.area)
         out.append(
             Claim(
                 claim_id=claim.claim_id,
@@ -230,14 +242,33 @@ def claims_on(session: Session, day: date, *, recorded_before: int | None = None
                 mineral=claim.mineral,
                 sector=claim.sector,
                 status=row.status,
-                geometry=claim.geometry,
-                area_km2=claim.area_km2,
+                geometry=geometry,
+                area_km2=area,
                 filed_at=claim.filed_at,
                 registered_at=registered.get(claim.claim_id),
                 log_index=claim.log_index,
             )
         )
     return sorted(out, key=lambda c: c.claim_id)
+
+
+#: Tenure events that set a claim's ground.
+_GROUND_EVENTS = ("filed", "amended")
+
+
+def _ground_set_by(session: Session, claim: Claim, row: ClaimEvent) -> BaseGeometry:
+    """The ground that the filing or amendment at ``row`` gave the claim, computed again
+    from its logged statement exactly as the registry applied it (Art. 7 boundary policy
+    of the treaty in force on the day it was entered)."""
+    entry = session.scalar(select(LedgerEntry.entry).where(LedgerEntry.idx == row.log_index))
+    if entry is None:
+        raise ClaimError(f"claim {claim.claim_id}: log entry {row.log_index} is missing")
+    payload = json.loads(parse_envelope(bytes(entry)).payload)
+    geometry = parse_geometry(payload["body"]["geometry"])
+    issued = datetime.fromisoformat(str(payload["issued_at"]).replace("Z", "+00:00"))
+    version = treaty_in_force(session, issued.date())
+    ground: BaseGeometry = checks.claim_ground(version, claim.sector, row.holder, geometry)
+    return ground
 
 
 def live_claims(session: Session, ids: Sequence[str] | None = None) -> list[Claim]:
