@@ -83,9 +83,37 @@ def test_verify_export_and_rebuild(home: Path, tmp_path: Path) -> None:
     tiles = tmp_path / "tiles"
     concord(home, "export", str(tiles))
     assert (tiles / "checkpoint").exists()
-    out = concord(home, "verify", "--tiles", str(tiles)).stdout
+    vkey = str(home / "log.vkey")
+    out = concord(home, "verify", "--tiles", str(tiles), "--vkey", vkey).stdout
     assert "verified: 3 entries" in out
     assert "identical state" in concord(home, "rebuild").stdout
+
+
+def test_an_export_is_verified_only_against_a_key_from_outside_it(
+    home: Path, tmp_path: Path
+) -> None:
+    tiles = tmp_path / "tiles"
+    concord(home, "export", str(tiles))
+    refused = concord(home, "verify", "--tiles", str(tiles), ok=False)
+    assert refused.returncode == 2
+    assert "--vkey" in refused.stderr
+    # A substituted export signed by another key, shipping that key, fails against the
+    # office's key and passes only when the user explicitly trusts the shipped key.
+    other = tmp_path / "other"
+    concord(other, "init", "--established", "2187-01-15T09:00:00Z")
+    forged = tmp_path / "forged"
+    concord(other, "export", str(forged))
+    wrong = concord(
+        home, "verify", "--tiles", str(forged), "--vkey", str(home / "log.vkey"), ok=False
+    )
+    assert wrong.returncode == 2
+    proc = concord_process(home, "verify", "--tiles", str(forged), "--trust-export-key")
+    assert proc.returncode == 0
+    assert "warning: trusting the key shipped inside the export" in " ".join(proc.stderr.split())
+    as_json = concord(
+        home, "verify", "--tiles", str(tiles), "--vkey", str(home / "log.vkey"), "--json"
+    )
+    assert json.loads(as_json.stdout)["size"] == 3
 
 
 def test_verify_fails_with_a_nonzero_exit_naming_the_bad_entry(home: Path, tmp_path: Path) -> None:
@@ -97,7 +125,7 @@ def test_verify_fails_with_a_nonzero_exit_naming_the_bad_entry(home: Path, tmp_p
     data = bytearray(bundle.read_bytes())
     data[300] ^= 0x20
     bundle.write_bytes(bytes(data))
-    proc = concord_process(home, "verify", "--tiles", str(tiles))
+    proc = concord_process(home, "verify", "--tiles", str(tiles), "--vkey", str(home / "log.vkey"))
     assert proc.returncode == 2
     assert "entry" in proc.stderr
 

@@ -13,18 +13,26 @@ from rich.table import Table
 
 from concord.cli.common import workspace
 from concord.errors import ClaimError
+from concord.workspace import Workspace
 
 claims_app = typer.Typer(no_args_is_help=True, help="The claims registry: filings and conflicts.")
 out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False)
 
 AtOption = Annotated[
-    str | None, typer.Option("--at", help="the day to settle on, YYYY-MM-DD (default: today)")
+    str | None,
+    typer.Option(
+        "--at", help="the day to settle on, YYYY-MM-DD (default: the day of the latest record)"
+    ),
 ]
 
 
-def _day(text: str | None) -> date:
+def _day(text: str | None, ws: Workspace) -> date:
+    """The day asked for, or the day of the latest record (never the wall clock)."""
     if text is None:
-        return datetime.now(UTC).date()
+        record = ws.ledger.latest_record()
+        err.print(f"as of {record.describe()}", highlight=False)
+        return record.at.date()
     try:
         return date.fromisoformat(text)
     except ValueError:
@@ -50,8 +58,8 @@ def check(ctx: typer.Context, at: AtOption = None) -> None:
 
     from concord.claims.service import contested_cases, settle
 
-    day = _day(at)
     with workspace(ctx) as ws, Session(ws.engine) as session:
+        day = _day(at, ws)
         settlement = settle(session, day)
         cases = {(c.claim_a, c.claim_b): c for c in contested_cases(session, day)}
     out.print(f"Claims registry on {day}: {len(settlement.standings)} live claims")
@@ -119,7 +127,7 @@ def map_sector(
     from concord.claims.public_map import sector_map
 
     with workspace(ctx) as ws, Session(ws.engine) as session:
-        svg, png = sector_map(session, sector, _day(at))
+        svg, png = sector_map(session, sector, _day(at, ws))
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / f"{sector}.svg").write_bytes(svg)
     (out_dir / f"{sector}.png").write_bytes(png)

@@ -36,14 +36,27 @@ def audit(
     ctx: typer.Context,
     report: Annotated[Path, typer.Argument(help="a report's HTML file")],
     log: Annotated[Path, typer.Option("--log", help="a tiles export of the log")],
-    key: Annotated[str | None, typer.Option(help="the office's checkpoint verifier key")] = None,
+    key: Annotated[
+        str | None, typer.Option(help="the office's checkpoint verifier key, as text")
+    ] = None,
+    vkey: Annotated[
+        Path | None, typer.Option("--vkey", help="the office's checkpoint verifier key file")
+    ] = None,
+    trust_export_key: Annotated[
+        bool,
+        typer.Option(
+            "--trust-export-key",
+            help="use the key shipped inside the export (warned; not an audit)",
+        ),
+    ] = False,
 ) -> None:
     """Recompute a report from a tiles export; exit 2 unless it matches byte for byte."""
     from concord.cli.ledger import _verifier
     from concord.cycle.audit import audit_report
     from concord.errors import VerificationError
 
-    result = audit_report(report, log, _verifier(ctx, key, log))
+    verifier = _verifier(ctx, key, log, vkey=vkey, trust_export_key=trust_export_key)
+    result = audit_report(report, log, verifier)
     scope = result.scope or "consolidated"
     out.print(f"report {result.period} ({scope}) at checkpoint {result.checkpoint_size}")
     out.print(f"  findings in the report: {result.findings_sha256}")

@@ -20,6 +20,7 @@ from concord.ledger.notes import NoteVerifier
 from concord.workspace import VKEY, init_workspace
 
 out = Console()
+err = Console(stderr=True)
 
 
 def _b64(data: bytes) -> str:
@@ -87,13 +88,62 @@ def export(
     out.print(f"exported {size} entries to {directory}")
 
 
-def _verifier(ctx: typer.Context, key: str | None, tiles: Path | None) -> NoteVerifier:
+def _verifier(
+    ctx: typer.Context,
+    key: str | None,
+    tiles: Path | None,
+    *,
+    vkey: Path | None = None,
+    trust_export_key: bool = False,
+) -> NoteVerifier:
+    """The office's checkpoint key, from outside what is being checked.
+
+    An export (``tiles``) is checked only against a key given with ``--vkey``/``--key``:
+    the key shipped inside an export is whatever its maker put there, and is used only
+    on ``--trust-export-key``, with a warning. A workspace is checked against its own
+    ``log.vkey`` unless a key is given.
+    """
     if key:
         return NoteVerifier.from_vkey(key)
-    for place in ([tiles / VKEY] if tiles else []) + [settings_of(ctx).home / VKEY]:
-        if place.exists():
-            return NoteVerifier.from_vkey(place.read_text())
-    raise VerificationError("no checkpoint verifier key: pass --key NAME+HASH+KEY")
+    if vkey is not None:
+        try:
+            return NoteVerifier.from_vkey(vkey.read_text().strip())
+        except OSError as exc:
+            raise VerificationError(f"--vkey {vkey}: cannot read ({exc.strerror})") from None
+    if tiles is not None:
+        if not trust_export_key:
+            raise VerificationError(
+                "no checkpoint verifier key: an export is checked against the office's "
+                "published key, not against the key it ships",
+                details=[
+                    "pass --vkey FILE (the office's log.vkey, obtained apart from the export)",
+                    "or --trust-export-key to use the export's own log.vkey (not an audit)",
+                ],
+            )
+        shipped = tiles / VKEY
+        if not shipped.exists():
+            raise VerificationError(f"{shipped}: the export ships no key; pass --vkey FILE")
+        err.print(
+            f"[yellow]warning:[/] trusting the key shipped inside the export ({shipped}); "
+            "anyone who can write the export can replace it",
+            highlight=False,
+        )
+        return NoteVerifier.from_vkey(shipped.read_text())
+    place = settings_of(ctx).home / VKEY
+    if place.exists():
+        return NoteVerifier.from_vkey(place.read_text())
+    raise VerificationError("no checkpoint verifier key: pass --vkey FILE")
+
+
+VkeyOption = Annotated[
+    Path | None, typer.Option("--vkey", help="the office's checkpoint verifier key file")
+]
+TrustExportOption = Annotated[
+    bool,
+    typer.Option(
+        "--trust-export-key", help="use the key shipped inside the export (warned; not an audit)"
+    ),
+]
 
 
 def verify(
@@ -104,10 +154,18 @@ def verify(
     trusted: Annotated[
         Path | None, typer.Option(help="a checkpoint you trusted before; the log must extend it")
     ] = None,
-    key: Annotated[str | None, typer.Option(help="the office's checkpoint verifier key")] = None,
+    key: Annotated[
+        str | None, typer.Option(help="the office's checkpoint verifier key, as text")
+    ] = None,
+    vkey: VkeyOption = None,
+    trust_export_key: TrustExportOption = False,
+    as_json: Annotated[bool, typer.Option("--json", help="print the result as JSON")] = False,
 ) -> None:
-    """Check the whole log end to end; names the first bad entry and exits non-zero."""
-    verifier = _verifier(ctx, key, tiles)
+    """Check the whole log end to end; names the first bad entry and exits non-zero.
+
+    An export is checked against the office's key given from outside it (--vkey).
+    """
+    verifier = _verifier(ctx, key, tiles, vkey=vkey, trust_export_key=trust_export_key)
     trusted_note = trusted.read_text() if trusted else None
     with progress_bar() as bar:
         task = bar.add_task("verifying", total=None)
@@ -139,6 +197,21 @@ def verify(
                 report = verify_database(
                     ws.ledger, verifier, trusted_note=trusted_note, progress=advance
                 )
+    if as_json:
+        typer.echo(
+            json.dumps(
+                {
+                    "verified": True,
+                    "size": report.size,
+                    "statements": report.statements,
+                    "checkpoints": report.checkpoints,
+                    "root": _b64(report.root),
+                    "trusted_size": None if report.trusted is None else report.trusted.size,
+                },
+                sort_keys=True,
+            )
+        )
+        return
     out.print(
         f"[green]verified[/]: {report.size} entries, {report.statements} signatures and roles, "
         f"{report.checkpoints} checkpoint(s); root {_b64(report.root)}"

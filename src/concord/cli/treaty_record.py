@@ -15,6 +15,7 @@ from concord.cli.common import workspace
 from concord.cli.treaty import treaty_app
 from concord.errors import TreatyError
 
+err = Console(stderr=True)
 out = Console(highlight=False)
 
 
@@ -84,7 +85,9 @@ def amend_treaty(
 @treaty_app.command("show")
 def show_treaty(
     ctx: typer.Context,
-    at: Annotated[str | None, typer.Option(help="the date (default: today)")] = None,
+    at: Annotated[
+        str | None, typer.Option(help="the date (default: the day of the latest record)")
+    ] = None,
     treaty_id: Annotated[str | None, typer.Option("--treaty", help="treaty id")] = None,
     provisions: Annotated[bool, typer.Option(help="print every provision's text")] = False,
 ) -> None:
@@ -92,10 +95,14 @@ def show_treaty(
     from concord.treaty.registry import registered_treaty
 
     try:
-        day = date.fromisoformat(at) if at else _now().date()
+        day = date.fromisoformat(at) if at else None
     except ValueError as exc:
         raise TreatyError(f"--at: {at!r} is not a date like 2187-06-01") from exc
     with workspace(ctx) as ws, Session(ws.engine) as session:
+        if day is None:
+            record_time = ws.ledger.latest_record()
+            day = record_time.at.date()
+            err.print(f"as of {record_time.describe()}", highlight=False)
         record = registered_treaty(session, treaty_id)
         version = record.at(day)
     treaty = version.treaty

@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine, select
@@ -32,6 +33,18 @@ from concord.ledger.statements import Statement, StatementRegistry, parse_statem
 from concord.runtime import cycle_collection_paused
 from concord.storage.buffer import flush_inserts
 from concord.storage.db import APPEND, lock_sequencer
+
+
+@dataclass(frozen=True, slots=True)
+class RecordTime:
+    """The latest signed checkpoint's size, and the time of the last entry it covers."""
+
+    checkpoint_size: int
+    at: datetime
+
+    def describe(self) -> str:
+        return f"the record at checkpoint {self.checkpoint_size} ({self.at.date().isoformat()})"
+
 
 RawStatement = bytes | str | dict[str, Any] | Envelope
 _Prechecks = tuple[list[tuple[bytes, bytes, bytes]], list[Future[list[bool]]]]
@@ -101,6 +114,20 @@ class Ledger:
             if row is None:
                 raise VerificationError("the log is empty: no checkpoint has been signed")
             return row.note
+
+    def latest_record(self) -> RecordTime:
+        """The record's "now": the latest signed checkpoint, and the time its last entry
+        states (reads default to it, never to the office's wall clock)."""
+        with Session(self.engine) as session:
+            row = store.latest_checkpoint(session)
+            if row is None:
+                raise VerificationError("the log is empty: no checkpoint has been signed")
+            entry = session.scalar(select(LedgerEntry.entry).where(LedgerEntry.idx == row.size - 1))
+        assert entry is not None
+        statement = parse_statement(
+            bytes(entry), self.registry, max_entry_bytes=self.max_entry_bytes
+        )
+        return RecordTime(row.size, statement.issued_at)
 
     def inclusion_proof(self, index: int, size: int) -> list[bytes]:
         """Inclusion proof of leaf ``index`` in the tree of ``size`` (RFC 9162 §2.1.3.1)."""
