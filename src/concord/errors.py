@@ -8,6 +8,7 @@ nothing else in the code decides exit codes.
 
     ConcordError                      exit 1   HTTP 500
     ├── ConfigurationError            exit 78  HTTP 500   bad CONCORD_* setting
+    │   └── WorkspaceInUseError       exit 73  HTTP 409   folder holds data a command must not touch
     ├── StorageError                  exit 74  HTTP 503   database unreachable or corrupt
     ├── StatementError                exit 65  HTTP 422   statement rejected before append
     │   ├── MalformedStatement                            not JSON, wrong schema, too large
@@ -47,6 +48,13 @@ class ConcordError(Exception):
 class ConfigurationError(ConcordError):
     exit_code = 78
     http_status = 500
+
+
+class WorkspaceInUseError(ConfigurationError):
+    """A command was pointed at a folder that holds someone's data; nothing was changed."""
+
+    exit_code = 73
+    http_status = 409
 
 
 class StorageError(ConcordError):

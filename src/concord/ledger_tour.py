@@ -54,7 +54,7 @@ PRINCIPALS = (
 def run_tour(settings: Settings, *, fresh: bool = True, out_dir: Path | None = None) -> None:
     console = Console()
     console.rule("[bold]Concord — the record of the Station Unity peace monitoring office")
-    ws = station_unity_workspace(settings, fresh=fresh)
+    ws = station_unity_workspace(settings, fresh=fresh, command="tour")
     try:
         keys = _register_parties(ws, console)
         _refusals(ws, keys, console)

@@ -22,13 +22,12 @@ from rich.table import Table
 from concord.config import Settings
 from concord.cycle.audit import audit_report
 from concord.cycle.service import QuarterResult, run_quarter
-from concord.errors import ConcordError, ConfigurationError
-from concord.identity.keys import SigningKey
+from concord.errors import WorkspaceInUseError
 from concord.ledger.export import export_tiles, verify_tiles
 from concord.ledger.statements import parse_time
 from concord.scenario.cast import Cast
 from concord.scenario.generator import GeneratedStatement, generate
-from concord.scenario.office import station_unity_workspace
+from concord.scenario.office import DEMO_MARKER, station_unity_workspace
 from concord.submission import Submission, submit
 from concord.treaty.calendar import next_period, parse_period
 from concord.workspace import Workspace
@@ -54,25 +53,27 @@ def parties_folder(home: Path) -> Path:
     return home.parent / f"{home.name}-party-keys"
 
 
-def save_party_keys(folder: Path, cast: Cast) -> list[Path]:
-    """Write each party's and inspector's key pair (FILE and FILE.pub) into ``folder``.
+def check_party_folder(folder: Path) -> None:
+    """Refuse, before anything is written, a keys folder the demo did not create."""
+    if folder.exists() and any(folder.iterdir()) and not (folder / DEMO_MARKER).is_file():
+        raise WorkspaceInUseError(
+            f"{folder}: folder exists and was not created by `concord demo`; "
+            "refusing to write keys into it",
+            details=["pass --home with a new folder"],
+        )
 
-    A key file already there with other contents is never overwritten.
-    """
+
+def save_party_keys(folder: Path, cast: Cast) -> list[Path]:
+    """Write each party's and inspector's key pair (FILE and FILE.pub) into ``folder``,
+    a folder the demo owns (it carries the demo's marker)."""
+    check_party_folder(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / DEMO_MARKER).write_text("demo\n", encoding="utf-8")
     written = []
     for member in cast.registered:
         path = folder / f"{member.principal_id}.json"
-        if path.exists():
-            try:
-                same = SigningKey.load(path) == member.key
-            except ConcordError:
-                same = False
-            if not same:
-                raise ConfigurationError(
-                    f"{path}: a different key is already there; refusing to overwrite it",
-                    details=["run the demo with --home in a new folder"],
-                )
-            continue
+        for old in (path, path.with_name(path.name + ".pub")):
+            old.unlink(missing_ok=True)
         member.key.save_pair(path)
         written.append(path)
     return written
@@ -84,7 +85,8 @@ def run_demo(
     console = Console()
     started = time.perf_counter()
     console.rule("[bold]Concord — the Station Unity peace monitoring office")
-    ws = station_unity_workspace(settings, fresh=fresh)
+    check_party_folder(parties_folder(settings.home))
+    ws = station_unity_workspace(settings, fresh=fresh, command="demo")
     try:
         results = _run(ws, console, seed=seed, quarters=quarters, size=size)
         _summary(console, results, settings.home / "reports")
