@@ -168,3 +168,23 @@ def test_quarter_run_writes_html_and_pdf_reports_on_a_workspace_built_from_comma
         if path.is_file():
             data = path.read_bytes()
             assert not any(s in data for s in secrets), f"{path} holds the party's key"
+
+
+def test_evaluate_exits_3_on_violations_only_when_asked(office: tuple[Path, Path]) -> None:
+    home, party = office
+    concord(home, "evaluate", "--period", "2187-Q2", "--fail-on-violation")  # none in Q2
+    (party / "q4.csv").write_text(EXTRACTION)
+    concord_in(
+        party,
+        "act", "evidence.declaration_filed", "--key", "pa.json",
+        "--issued-at", "2188-03-01T09:00:00Z", "--declaration-type", "extraction",
+        "--party", "PA", "--period", "2187-Q4", "--table", "q4.csv", "--out", "q4.json",
+    )  # fmt: skip
+    concord(home, "submit", str(party / "q4.json"))
+    findings = json.loads(concord(home, "evaluate", "--period", "2187-Q4", "--json").stdout)
+    late = [f for f in findings["findings"] if f["requirement"] == "R1" and f["party"] == "PA"]
+    assert late[0]["status"] == "violation"
+    assert "late by" in late[0]["explanation"]
+    strict = concord(home, "evaluate", "--period", "2187-Q4", "--fail-on-violation", ok=False)
+    assert strict.returncode == 3
+    assert "report report" not in json.dumps(findings)

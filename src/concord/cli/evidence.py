@@ -24,6 +24,9 @@ STATUS_STYLE = {
     "not_applicable": "dim",
 }
 MEASUREMENT_SUFFIX = "_measurement"
+#: ``concord evaluate --fail-on-violation`` exits with this code when a finding is a
+#: violation (documented in docs/reference.md).
+VIOLATIONS_EXIT = 3
 
 
 def _when(text: str | None) -> datetime:
@@ -124,6 +127,10 @@ def evaluate(
     period: Annotated[str, typer.Option(help="reporting period, e.g. 2187-Q2")],
     as_json: Annotated[bool, typer.Option("--json", help="print the canonical findings")] = False,
     publish: Annotated[bool, typer.Option(help="log the findings as an office statement")] = False,
+    fail_on_violation: Annotated[
+        bool,
+        typer.Option(help=f"exit with code {VIOLATIONS_EXIT} when any finding is a violation"),
+    ] = False,
 ) -> None:
     """Evaluate every requirement in force for a period at the latest checkpoint."""
     from concord.compliance.engine import evaluate as run
@@ -156,6 +163,8 @@ def evaluate(
         out.print(", ".join(f"{n} {s}" for s, n in evaluation.counts.items()))
     if receipt is not None:
         out.print(f"findings published at log index {receipt.index}")
+    if fail_on_violation and evaluation.counts.get("violation", 0):
+        raise typer.Exit(VIOLATIONS_EXIT)
 
 
 def register(app: typer.Typer) -> None:

@@ -43,7 +43,7 @@ def evaluate(ctx: EvaluationContext, requirement: object) -> list[Finding]:
     params = requirement.params
     due = due_date(ctx.period, params.due_days_after_period_end)
     filings = _first_filings(ctx, params.declaration_type)
-    what = params.declaration_type.replace("_", " ")
+    what = params.declaration_type.replace("_", " ").removesuffix(" report")
     out: list[Finding] = []
     for party in ctx.reporters(requirement.reporters):
         if party not in filings:
