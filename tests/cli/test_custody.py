@@ -188,3 +188,36 @@ def test_evaluate_exits_3_on_violations_only_when_asked(office: tuple[Path, Path
     strict = concord(home, "evaluate", "--period", "2187-Q4", "--fail-on-violation", ok=False)
     assert strict.returncode == 3
     assert "report report" not in json.dumps(findings)
+
+
+def test_a_requirement_without_evidence_is_no_evidence_never_compliant(
+    office: tuple[Path, Path],
+) -> None:
+    """Hand-worked: in 2187-Q2 the record holds no docking request and no inspection
+    request, so R16 (access within 72 hours) and R17 (refusals only for safety) have
+    nothing to judge: "no_evidence". After one inspection request granted 24 hours later,
+    R16 is judged, and compliant; R17 still has no evidence."""
+    home, party = office
+
+    def status(requirement: str) -> str:
+        document = json.loads(concord(home, "evaluate", "--period", "2187-Q2", "--json").stdout)
+        (found,) = [f for f in document["findings"] if f["requirement"] == requirement]
+        return str(found["status"])
+
+    assert status("R16") == "no_evidence"
+    assert status("R17") == "no_evidence"
+    concord(
+        home,
+        "act", "evidence.inspection_requested", "--key", str(home / "keys" / "office.json"),
+        "--issued-at", "2187-05-10T09:00:00Z", "--request-id", "insp-1", "--party", "PA",
+        "--site", "SA-01", "--requested-at", "2187-05-10T09:00:00Z", "--submit",
+    )  # fmt: skip
+    concord_in(
+        party,
+        "act", "evidence.inspection_granted", "--key", "pa.json",
+        "--issued-at", "2187-05-11T09:00:00Z", "--request-id", "insp-1",
+        "--granted-at", "2187-05-11T09:00:00Z", "--out", "grant.json",
+    )  # fmt: skip
+    concord(home, "submit", str(party / "grant.json"))
+    assert status("R16") == "compliant"
+    assert status("R17") == "no_evidence"

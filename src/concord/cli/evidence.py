@@ -21,6 +21,7 @@ STATUS_STYLE = {
     "compliant": "green",
     "violation": "bold red",
     "insufficient_evidence": "yellow",
+    "no_evidence": "yellow",
     "not_applicable": "dim",
 }
 MEASUREMENT_SUFFIX = "_measurement"

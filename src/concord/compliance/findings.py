@@ -17,8 +17,14 @@ from typing import Any, Literal
 
 from concord.identity.canonical import canonical_json
 
-Status = Literal["compliant", "violation", "insufficient_evidence", "not_applicable"]
-STATUSES: tuple[Status, ...] = ("compliant", "violation", "insufficient_evidence", "not_applicable")
+Status = Literal["compliant", "violation", "insufficient_evidence", "no_evidence", "not_applicable"]
+STATUSES: tuple[Status, ...] = (
+    "compliant",
+    "violation",
+    "insufficient_evidence",
+    "no_evidence",
+    "not_applicable",
+)
 FINDINGS_FORMAT = "concord-findings/1"
 #: Figures are rounded to this many decimals before they are published, so results do
 #: not depend on the order in which a parallel engine added floating-point numbers.

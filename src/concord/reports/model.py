@@ -134,7 +134,9 @@ def summarise(findings: Iterable[Finding]) -> tuple[PartySummary, ...]:
     for f in findings:
         statuses[f.party][f.requirement].add(f.status)
         violations[f.party] += f.status == "violation"
-        insufficient[f.party] += f.status == "insufficient_evidence"
+        # A requirement with no evidence at all is not met: it counts with the
+        # requirements whose evidence does not suffice.
+        insufficient[f.party] += f.status in ("insufficient_evidence", "no_evidence")
     return tuple(
         PartySummary(
             party=party,

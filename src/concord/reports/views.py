@@ -23,6 +23,7 @@ STATUS_LABELS = {
     "compliant": "Compliant",
     "violation": "Violation",
     "insufficient_evidence": "Insufficient evidence",
+    "no_evidence": "No evidence",
     "not_applicable": "Not applicable",
 }
 

@@ -27,7 +27,12 @@ from concord.treaty.versions import TreatyVersion, treaty_at
 CASE_FORMAT = "concord-treaty-test/1"
 
 FindingStatus = Literal[
-    "compliant", "violation", "insufficient_evidence", "not_applicable", "open_case"
+    "compliant",
+    "violation",
+    "insufficient_evidence",
+    "no_evidence",
+    "not_applicable",
+    "open_case",
 ]
 
 

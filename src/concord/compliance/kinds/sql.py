@@ -11,6 +11,8 @@ evaluated period, the other evidence tables its rows. A returned column named
 
 from __future__ import annotations
 
+import re
+
 import duckdb
 
 from concord.compliance.context import EvaluationContext
@@ -65,12 +67,39 @@ def _unscope(ctx: EvaluationContext) -> None:
         ctx.con.execute(f"DROP VIEW IF EXISTS temp.{table}")
 
 
+def _tables_read(query: str) -> list[str]:
+    """The period-scoped evidence tables a query names."""
+    return [t for t in PERIOD_SCOPE if re.search(rf"\b{t}\b", query, re.IGNORECASE)]
+
+
+def _no_evidence(ctx: EvaluationContext, tables: list[str]) -> bool:
+    """True when every evidence table the query reads is empty for the period."""
+    for table in tables:
+        row = ctx.con.execute(f"SELECT count(*) FROM temp.{table}").fetchone()
+        if row is not None and row[0]:
+            return False
+    return bool(tables)
+
+
 def evaluate(ctx: EvaluationContext, requirement: object) -> list[Finding]:
     assert isinstance(requirement, SqlCheck)
     query = requirement.params.query
     check_read_only(query, requirement.id)
+    tables = _tables_read(query)
     _scope(ctx)
     try:
+        if _no_evidence(ctx, tables):
+            # Nothing to check is not the same as nothing wrong: a query over empty
+            # tables returns no row, and that must not read as compliance.
+            return [
+                ctx.finding(
+                    requirement,
+                    "no_evidence",
+                    f"No evidence for {ctx.period}: the record holds no "
+                    f"{' or '.join(t.replace('_', ' ') for t in tables)} for the period, "
+                    "so this requirement could not be checked.",
+                )
+            ]
         cursor = ctx.con.execute(query)
         columns = [d[0] for d in cursor.description or []]
         rows = cursor.fetchall()
