@@ -400,7 +400,11 @@ def test_sql_rows_are_violations_within_the_period() -> None:
     (finding,) = findings(["R16"], "2187-Q2", evidence={"inspection_requests": rows})
     assert (finding.party, finding.subject, finding.status) == ("EF", "IR-1", "violation")
     (quiet,) = findings(["R16"], "2187-Q4", evidence={"inspection_requests": rows})
-    assert quiet.status == "compliant"
+    # No request at all in Q4: nothing was checked, which is not compliance.
+    assert quiet.status == "no_evidence"
+    assert "no inspection requests" in quiet.explanation
+    (kept,) = findings(["R16"], "2187-Q2", evidence={"inspection_requests": rows[1:]})
+    assert kept.status == "compliant"
 
 
 @pytest.mark.parametrize(
