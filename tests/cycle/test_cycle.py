@@ -189,3 +189,22 @@ def test_the_demo_keeps_party_keys_outside_the_workspace_and_the_office_never_wr
         data = path.read_bytes()
         for secret in secrets:
             assert secret not in data, f"{path} holds a party's private key"
+
+
+def test_cases_and_claims_read_as_json_at_the_latest_record(cycle: Cycle) -> None:
+    from cli_run import concord
+
+    cases = json.loads(concord(cycle.home, "cases", "list", "--json").stdout)
+    assert cases
+    for case in cases:
+        assert {"case_id", "state", "deadlines"} <= set(case)
+        assert case["deadlines"]
+        assert all(d["cites"] and d["stage"] and d["due"] for d in case["deadlines"])
+    claims = concord(cycle.home, "claims", "check", "--json")
+    document = json.loads(claims.stdout)
+    # The default day is the record's, not the wall clock's: the demo's record is of 2187.
+    assert document["at"].startswith("2187-")
+    assert "as of the record at checkpoint" in claims.stderr
+    contested = [r for r in document["resolutions"] if r["outcome"] == "contested"]
+    assert contested
+    assert all(r["open_case"] for r in contested)

@@ -52,7 +52,11 @@ def _time(text: str | None) -> datetime:
 
 
 @claims_app.command("check")
-def check(ctx: typer.Context, at: AtOption = None) -> None:
+def check(
+    ctx: typer.Context,
+    at: AtOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print the settlement as JSON")] = False,
+) -> None:
     """List every overlap and how the treaty's priority rules settle it."""
     from sqlalchemy.orm import Session
 
@@ -62,6 +66,31 @@ def check(ctx: typer.Context, at: AtOption = None) -> None:
         day = _day(at, ws)
         settlement = settle(session, day)
         cases = {(c.claim_a, c.claim_b): c for c in contested_cases(session, day)}
+    if as_json:
+        document = {
+            "at": day.isoformat(),
+            "live_claims": [s.claim_id for s in settlement.standings],
+            "released": [list(pair) for pair in settlement.released],
+            "resolutions": [
+                {
+                    "claim_a": r.claim_a,
+                    "claim_b": r.claim_b,
+                    "outcome": r.outcome,
+                    "winner": r.winner,
+                    "loser": r.loser,
+                    "decided_by": list(r.decided_by),
+                    "disagreeing": list(r.disagreeing),
+                    "undeclared_conflict": r.undeclared_conflict,
+                    "cites": list(dict.fromkeys(r.cites)),
+                    "open_case": (
+                        c.open_case if (c := cases.get((r.claim_a, r.claim_b))) else None
+                    ),
+                }
+                for r in settlement.resolutions
+            ],
+        }
+        typer.echo(json.dumps(document, indent=2, sort_keys=True))
+        return
     out.print(f"Claims registry on {day}: {len(settlement.standings)} live claims")
     for a, b in settlement.released:
         out.print(f"  [dim]released[/] {a} / {b}: a claim lapsed (use it or lose it)")
