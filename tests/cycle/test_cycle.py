@@ -208,3 +208,19 @@ def test_cases_and_claims_read_as_json_at_the_latest_record(cycle: Cycle) -> Non
     contested = [r for r in document["resolutions"] if r["outcome"] == "contested"]
     assert contested
     assert all(r["open_case"] for r in contested)
+
+
+def test_treaty_and_claim_read_as_json(cycle: Cycle) -> None:
+    from cli_run import concord
+
+    treaty = json.loads(concord(cycle.home, "treaty", "show", "--json").stdout)
+    assert treaty["at"].startswith("2187-")
+    assert treaty["in_force"] is True
+    assert len(treaty["requirements"]) == 17
+    assert len(treaty["provisions"]) == 63
+    claims = json.loads(concord(cycle.home, "claims", "check", "--json").stdout)
+    claim_id = claims["live_claims"][0]
+    claim = json.loads(concord(cycle.home, "claims", "show", claim_id, "--json").stdout)
+    assert claim["claim_id"] == claim_id
+    assert claim["history"]
+    assert claim["history"][0]["log_index"] >= 0

@@ -118,7 +118,11 @@ def check(
 
 
 @claims_app.command("show")
-def show(ctx: typer.Context, claim_id: Annotated[str, typer.Argument(help="the claim id")]) -> None:
+def show(
+    ctx: typer.Context,
+    claim_id: Annotated[str, typer.Argument(help="the claim id")],
+    as_json: Annotated[bool, typer.Option("--json", help="print the claim as JSON")] = False,
+) -> None:
     """Show a claim and its full tenure history (Art. 12)."""
     from sqlalchemy.orm import Session
 
@@ -127,6 +131,30 @@ def show(ctx: typer.Context, claim_id: Annotated[str, typer.Argument(help="the c
     with workspace(ctx) as ws, Session(ws.engine) as session:
         entry = claim_entry(session, claim_id)
         history = tenure_history(session, claim_id)
+    if as_json:
+        document = {
+            "claim_id": entry.claim_id,
+            "holder": entry.holder,
+            "mineral": entry.mineral,
+            "sector": entry.sector,
+            "status": entry.status,
+            "area_km2": entry.area_km2,
+            "filed_at": str(entry.filed_at),
+            "history": [
+                {
+                    "seq": line.seq,
+                    "at": line.at.isoformat(),
+                    "event": line.event,
+                    "status": line.status,
+                    "holder": line.holder,
+                    "case_id": line.case_id,
+                    "log_index": line.log_index,
+                }
+                for line in history
+            ],
+        }
+        typer.echo(json.dumps(document, indent=2, sort_keys=True))
+        return
     out.print(f"{entry.claim_id} — {entry.mineral} in {entry.sector}, held by {entry.holder}")
     out.print(f"  status {entry.status}; {entry.area_km2:,.3f} km²; filed {entry.filed_at}")
     table = Table("#", "at", "event", "status", "holder", "case", "log index")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated
@@ -90,6 +91,7 @@ def show_treaty(
     ] = None,
     treaty_id: Annotated[str | None, typer.Option("--treaty", help="treaty id")] = None,
     provisions: Annotated[bool, typer.Option(help="print every provision's text")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="print the version as JSON")] = False,
 ) -> None:
     """Print the treaty in force on a date, with the provenance of every amended value."""
     from concord.treaty.registry import registered_treaty
@@ -107,6 +109,32 @@ def show_treaty(
         version = record.at(day)
     treaty = version.treaty
     status = "in force" if version.in_force else "not yet in force"
+    if as_json:
+        document = {
+            "treaty_id": treaty.id,
+            "title": treaty.title,
+            "at": day.isoformat(),
+            "in_force": version.in_force,
+            "documents": [
+                {
+                    "document_id": d.document_id,
+                    "kind": d.kind,
+                    "effective_date": str(d.effective_date),
+                    "log_index": d.log_index,
+                    "statement_id": d.statement_id,
+                    "sha256": d.sha256,
+                }
+                for d in record.documents
+            ],
+            "amendments": list(version.amendments),
+            "requirements": [
+                {"id": r.id, "kind": r.kind, "title": r.title, "cites": list(r.cites)}
+                for r in version.requirements()
+            ],
+            "provisions": [p.id for p in version.provisions()],
+        }
+        typer.echo(json.dumps(document, indent=2, sort_keys=True))
+        return
     out.print(f"[bold]{treaty.title}[/] ({treaty.id}) as on {day}: {status}")
     source = Table(title="Provenance: the documents this version is made of")
     for column in ("document", "kind", "effective", "log index", "statement", "sha256"):
