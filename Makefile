@@ -48,4 +48,4 @@ docs: install
 	$(RUN) pytest -q tests/docs
 
 clean:
-	rm -rf $(VENV) $(TOOLS) concord-data .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(TOOLS) concord-data concord-data-party-keys .pytest_cache .mypy_cache .ruff_cache
