@@ -246,9 +246,9 @@ def file_claim(
     except ValidationError as exc:
         details = [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]
         raise ClaimError(f"{geojson}: not a valid claim filing", details=details) from None
-    from concord.cli.statements import parse_when
+    from concord.cli.statements import deliver, parse_when
     from concord.registry import default_registry
-    from concord.submission import sign_submission, submit
+    from concord.submission import sign_submission
 
     submission = sign_submission(
         default_registry(),
@@ -257,13 +257,9 @@ def file_claim(
         body.model_dump(mode="json"),
         issued_at=parse_when(issued_at) if issued_at else now,
     )
-    if out_file is not None:
-        out_file.write_text(submission.dumps())
-        out.print(f"claim {body.claim_id}: submission written to {out_file}")
-        return
-    with workspace(ctx) as ws:
-        (receipt,) = submit(ws, [submission])
-    out.print(f"claim {body.claim_id} filed at log index {receipt.index}")
+    receipt = deliver(ctx, submission, out_file)
+    if receipt is not None:
+        out.print(f"claim {body.claim_id} filed at log index {receipt.index}")
 
 
 def register(app: typer.Typer) -> None:

@@ -62,9 +62,10 @@ def file(
     ] = None,
 ) -> None:
     """Sign a declaration or measurement with its table; submit it, or write it (--out)."""
+    from concord.cli.statements import deliver
     from concord.evidence.schemas import DeclarationType, MeasurementType
     from concord.registry import default_registry
-    from concord.submission import sign_submission, submit
+    from concord.submission import sign_submission
 
     if not period:
         raise EvidenceError("--period is required")
@@ -103,13 +104,9 @@ def file(
         issued_at=_when(issued_at),
         tables=[data] if data is not None else [],
     )
-    if out_file is not None:
-        out_file.write_text(submission.dumps())
-        out.print(f"{kind} for {period}: submission written to {out_file}")
-        return
-    with workspace(ctx) as ws:
-        (receipt,) = submit(ws, [submission])
-    out.print(f"{kind} for {period} logged at index {receipt.index} ({receipt.statement_id})")
+    receipt = deliver(ctx, submission, out_file)
+    if receipt is not None:
+        out.print(f"{kind} for {period} logged at index {receipt.index} ({receipt.statement_id})")
 
 
 @evidence_app.command("rebuild")

@@ -39,17 +39,16 @@ def _deliver(
     out_file: Path | None,
 ) -> str:
     """Sign ``body``; write the submission to ``out_file``, or submit it into the workspace."""
+    from concord.cli.statements import deliver
     from concord.registry import default_registry
-    from concord.submission import sign_submission, submit
+    from concord.submission import sign_submission
 
     submission = sign_submission(
         default_registry(), key, type_, body.model_dump(mode="json"), issued_at=issued_at
     )
-    if out_file is not None:
-        out_file.write_text(submission.dumps())
-        return f"submission written to {out_file} (submit it with `concord submit`)"
-    with workspace(ctx) as ws:
-        (receipt,) = submit(ws, [submission])
+    receipt = deliver(ctx, submission, out_file)
+    if receipt is None:
+        return "submit the written submission with `concord submit`"
     return f"logged at index {receipt.index}"
 
 

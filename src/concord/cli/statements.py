@@ -16,7 +16,7 @@ import types
 import typing
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import typer
 from pydantic import AwareDatetime, BaseModel
@@ -26,6 +26,10 @@ from typer.core import TyperGroup
 
 from concord.cli.common import workspace
 from concord.errors import ConcordError, MalformedStatement, VerificationError
+
+if TYPE_CHECKING:
+    from concord.ledger.receipts import Receipt
+    from concord.submission import Submission
 
 out = Console(stderr=True, highlight=False)
 receipt_app = typer.Typer(no_args_is_help=True, help="Show and check receipts.")
@@ -62,9 +66,22 @@ def _emit(submission_text: str, out_file: Path | None) -> None:
         out.print(f"submission written to {out_file}")
 
 
+def deliver(ctx: typer.Context, submission: Submission, out_file: Path | None) -> Receipt | None:
+    """Write the submission to ``out_file`` (the signer's machine) and return None, or,
+    without one, submit it into the workspace and return its receipt."""
+    if out_file is not None:
+        _emit(submission.dumps(), out_file)
+        return None
+    from concord.submission import submit as submit_all
+
+    with workspace(ctx) as ws:
+        (receipt,) = submit_all(ws, [submission])
+    return receipt
+
+
 def _finish(
     ctx: typer.Context,
-    submission: Any,
+    submission: Submission,
     out_file: Path | None,
     submit_now: bool,
 ) -> None:
