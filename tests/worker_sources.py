@@ -32,5 +32,8 @@ class SlowEntries(DatabaseEntries):
 
     def read(self, start: int, end: int) -> list[tuple[int, bytes, bytes | None]]:
         if _in_worker():
-            time.sleep(0.3)
+            # Long enough that the main process, itself slowed on a loaded two-core
+            # machine, still finds a range handed out that no worker has started (at
+            # 0.3 s the workers sometimes started every range first under CI).
+            time.sleep(0.8)
         return DatabaseEntries.read(self, start, end)
