@@ -26,14 +26,20 @@ class DyingEntries(DatabaseEntries):
         return DatabaseEntries.read(self, start, end)
 
 
+#: The environment variable naming the file whose creation lets gated workers read.
+GATE = "CONCORD_TEST_READ_GATE"
+
+
 @dataclass(frozen=True, slots=True)
-class SlowEntries(DatabaseEntries):
-    """Entries that workers read slowly: ranges handed out wait for a worker."""
+class GatedEntries(DatabaseEntries):
+    """Entries that workers read only once the file named by ``$CONCORD_TEST_READ_GATE``
+    exists (at most 30 s): until the test opens the gate, every range handed out waits
+    for a worker, whatever the load of the machine."""
 
     def read(self, start: int, end: int) -> list[tuple[int, bytes, bytes | None]]:
         if _in_worker():
-            # Long enough that the main process, itself slowed on a loaded two-core
-            # machine, still finds a range handed out that no worker has started (at
-            # 0.3 s the workers sometimes started every range first under CI).
-            time.sleep(0.8)
+            gate = os.environ[GATE]
+            deadline = time.monotonic() + 30
+            while not os.path.exists(gate) and time.monotonic() < deadline:
+                time.sleep(0.01)
         return DatabaseEntries.read(self, start, end)

@@ -32,7 +32,7 @@ from factories import (
     stored_entry,
     tamper_log,
 )
-from worker_sources import DyingEntries, SlowEntries
+from worker_sources import GATE, DyingEntries, GatedEntries
 
 WALK = 10**9  # a threshold no test log reaches: walked in this process
 
@@ -305,29 +305,38 @@ def test_ranges_left_by_workers_that_stopped_are_checked_here(
 
 @pytest.mark.parametrize("case", ["untouched", "forged signature", "deleted tail"])
 def test_ranges_no_worker_has_started_are_checked_here(
-    ws: Workspace, pool: SignaturePool, case: str, monkeypatch: pytest.MonkeyPatch
+    ws: Workspace, case: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    # With the workers busy and nothing left to hand out, the main process takes back a
-    # range that no worker has started and checks it, instead of waiting.
+    # With the worker busy and nothing left to hand out, the main process takes back a
+    # range that no worker has started and checks it, instead of waiting. The worker
+    # reads nothing until a range has been taken back: one worker holds one range and
+    # the executor's queue two more, so the last of the four is never started.
     TAMPERING[case](ws)
     walked = _outcome(lambda: verify_database(ws.ledger, ws.verifier, parallel_from=WALK))
+    gate = tmp_path / "gate"
     taken_back: list[int] = []
 
     def unstarted(slots: object) -> object:
         slot = unstarted_before(slots)
         if slot is not None:
             taken_back.append(slot.start)
+            gate.touch()
         return slot
 
     unstarted_before = ranges._unstarted
     monkeypatch.setattr(ranges, "_unstarted", unstarted)
-    monkeypatch.setattr(audit, "DatabaseEntries", SlowEntries)
-    in_ranges = _outcome(
-        lambda: verify_database(ws.ledger, ws.verifier, parallel_from=0, pool=pool)
-    )
+    monkeypatch.setattr(audit, "DatabaseEntries", GatedEntries)
+    monkeypatch.setenv(GATE, str(gate))
+    one = SignaturePool(1)  # started here, so that its worker sees the gate's name
+    try:
+        in_ranges = _outcome(
+            lambda: verify_database(ws.ledger, ws.verifier, parallel_from=0, pool=one)
+        )
+        assert not one.broken  # the worker could load the gated source and ran
+    finally:
+        one.close()
     assert in_ranges == walked
-    assert 24 in taken_back  # the last range, which the two workers reach last
-    assert not pool.broken  # the workers could load the slow source and ran
+    assert taken_back[:1] == [24]  # the last range, which the worker reaches last
 
 
 def test_a_statement_left_behind_is_read_again_or_its_loss_reported(ws: Workspace) -> None:
