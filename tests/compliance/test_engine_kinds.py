@@ -407,6 +407,41 @@ def test_sql_rows_are_violations_within_the_period() -> None:
     assert kept.status == "compliant"
 
 
+def test_r17_reads_the_code_not_the_free_text() -> None:
+    # Hand-worked, 2187-Q2, with the treaty's list: vessel_unsafe is for safety,
+    # no_berth_free is not.
+    #   DK-1 refused, vessel_unsafe, text without the word "safety"   -> lawful
+    #   DK-2 refused, no_berth_free, text "safety"                     -> violation
+    #   DK-3 refused, no code, text "for safety reasons"              -> violation
+    #   DK-4 granted                                                   -> not a refusal
+    #   DK-5 refused, vessel_unsafe, but in 2187-Q3                    -> another period
+    def row(
+        request_id: str, day: str, decision: str, code: str | None, text: str | None
+    ) -> dict[str, object]:
+        return {
+            "request_id": request_id,
+            "party": "EF",
+            "vessel": "EF-V2",
+            "requested_at": f"{day}T08:00:00Z",
+            "decision": decision,
+            "reason_code": code,
+            "reason": text,
+        }
+
+    rows = [
+        row("DK-1", "2187-04-10", "refused", "vessel_unsafe", "hull pressure check failed"),
+        row("DK-2", "2187-05-11", "refused", "no_berth_free", "safety"),
+        row("DK-3", "2187-06-12", "refused", None, "for safety reasons"),
+        row("DK-4", "2187-06-13", "granted", None, None),
+        row("DK-5", "2187-07-14", "refused", "no_berth_free", None),
+    ]
+    found = findings(["R17"], "2187-Q2", evidence={"docking_requests": rows})
+    assert [(f.subject, f.status) for f in found] == [("DK-2", "violation"), ("DK-3", "violation")]
+    assert "reason_code no_berth_free" in found[0].explanation
+    (lawful,) = findings(["R17"], "2187-Q2", evidence={"docking_requests": rows[:1] + rows[3:4]})
+    assert lawful.status == "compliant"
+
+
 @pytest.mark.parametrize(
     "query",
     ["DELETE FROM sites", "SELECT 1; DROP TABLE sites", "COPY sites TO '/tmp/x.csv'"],

@@ -90,7 +90,7 @@ def test_access_and_refusals_are_clean_unless_injected(clean: Scenario, dirty: S
         unsafe = {
             p["body"]["request_id"]
             for p in of_type(scenario, "evidence.docking_decided")
-            if p["body"]["decision"] == "refused" and p["body"]["reason"] != "safety"
+            if p["body"]["decision"] == "refused" and p["body"]["reason_code"] != "vessel_unsafe"
         }
         assert late == {v.subject for v in scenario.truth.of_kind("inspection_access_late")}
         assert unsafe == {

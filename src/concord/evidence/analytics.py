@@ -161,6 +161,7 @@ def _collect(items: Sequence[tuple[int, Statement]], blobs: BlobStore) -> _Batch
                 vessel=body.vessel,
                 requested_at=_naive(body.requested_at),
                 decision=body.decision,
+                reason_code=body.reason_code,
                 reason=body.reason,
                 statement_index=index,
             )

@@ -31,7 +31,8 @@ TABLES: dict[str, str] = {
         requested_at TIMESTAMP, granted_at TIMESTAMP, statement_index BIGINT,
         granted_index BIGINT""",
     "docking_requests": """request_id VARCHAR, party VARCHAR, vessel VARCHAR,
-        requested_at TIMESTAMP, decision VARCHAR, reason VARCHAR, statement_index BIGINT""",
+        requested_at TIMESTAMP, decision VARCHAR, reason_code VARCHAR, reason VARCHAR,
+        statement_index BIGINT""",
     # Filled by the claims registry (concord.claims.analytics.load_claims), if present:
     # one set of rows per reporting period, the registry as it stood in that period.
     "claims": """period VARCHAR, claim_id VARCHAR, holder VARCHAR, sector VARCHAR,

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 SHA256_HEX = r"^[0-9a-f]{64}$"
 PERIOD = r"^[0-9]{4}-(Q[1-4]|M(0[1-9]|1[0-2])|H[12]|Y)$"
@@ -116,7 +116,20 @@ class DockingDecided(_Body):
     vessel: str = Field(min_length=1, max_length=100)
     requested_at: AwareDatetime
     decision: Literal["granted", "refused"]
-    reason: str | None = Field(default=None, max_length=500)
+    reason_code: str | None = Field(
+        default=None,
+        pattern=IDENT,
+        description="for a refusal: one of the treaty's docking_refusal_reasons codes",
+    )
+    reason: str | None = Field(
+        default=None, max_length=500, description="free text beside the coded reason"
+    )
+
+    @model_validator(mode="after")
+    def _code_only_on_refusal(self) -> DockingDecided:
+        if self.decision == "granted" and self.reason_code is not None:
+            raise ValueError("reason_code: a granted request has no refusal reason")
+        return self
 
 
 #: Statement type names of the evidence domain.

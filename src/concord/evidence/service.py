@@ -242,9 +242,19 @@ def _check_docking(session: Session, statement: Statement) -> None:
     body = statement.body
     assert isinstance(body, DockingDecided)
     day = body.requested_at.date()
-    rules.bound_party(treaty_in_force(session, day), body.party, day, day)
+    version = treaty_in_force(session, day)
+    rules.bound_party(version, body.party, day, day)
     if session.get(EvidenceDocking, body.request_id) is not None:
         raise EvidenceError(f"docking request {body.request_id!r} is already decided")
+    # A refusal with no coded reason is recorded (it is itself a breach of a treaty that
+    # allows refusals only for stated reasons); a code the treaty does not list is not.
+    codes = [r.code for r in version.treaty.docking_refusal_reasons]
+    if body.reason_code is not None and body.reason_code not in codes:
+        listed = ", ".join(codes) if codes else "none"
+        raise EvidenceError(
+            f"reason_code: {body.reason_code!r} is not a docking refusal reason of the "
+            f"treaty in force on {day} (its codes: {listed})"
+        )
 
 
 def _apply_docking(session: Session, statement: Statement, index: int) -> None:

@@ -35,8 +35,9 @@ VESSEL_CLASSES = ("light", "medium", "heavy")
 BERTHS = ("standard", "priority")
 ARRIVAL_TIME = time(6, 0)
 MAX_STAY_DAYS = 4
-SAFETY = "safety"  # the only reason R17 accepts for a refusal
-UNSAFE_REASON = "berth held for a priority operator"
+#: (code, free text) of a lawful refusal, for safety (Art. 28), and of one that is not.
+SAFETY = ("vessel_unsafe", "hull pressure check failed before docking")
+UNSAFE_REASON = ("no_berth_free", "berth held for a priority operator")
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +68,7 @@ class DockingRefusal:
     request_id: str
     requested_at: datetime
     vessel: Vessel
+    reason_code: str
     reason: str
 
 
@@ -148,10 +150,15 @@ def docking_quarter(
     refusals = _refusals(period, vessels, tag, len(calls), rng, violations=violations)
     truth.extend(
         Violation(
-            DOCKING_REFUSED, "R17", r.vessel.party, r.request_id, period.id, {"reason": r.reason}
+            DOCKING_REFUSED,
+            "R17",
+            r.vessel.party,
+            r.request_id,
+            period.id,
+            {"reason_code": r.reason_code, "reason": r.reason},
         )
         for r in refusals
-        if r.reason != SAFETY
+        if (r.reason_code, r.reason) != SAFETY
     )
     return DockingQuarter(tuple(calls), refusals, tuple(truth))
 
@@ -264,9 +271,10 @@ def _refusals(
     """One refusal for safety a quarter (lawful); with violations, one more without."""
     reasons = [SAFETY, UNSAFE_REASON] if violations else [SAFETY]
     out = []
-    for offset, reason in enumerate(reasons, start=1):
+    for offset, (code, text) in enumerate(reasons, start=1):
         vessel = vessels[int(rng.integers(len(vessels)))]
         day = period.start + timedelta(days=int(rng.integers(5, 80)))
         requested = datetime.combine(day, time(int(rng.integers(0, 24)), 0), tzinfo=UTC)
-        out.append(DockingRefusal(f"DK-{tag}-{numbered + offset:04d}", requested, vessel, reason))
+        request_id = f"DK-{tag}-{numbered + offset:04d}"
+        out.append(DockingRefusal(request_id, requested, vessel, code, text))
     return tuple(out)

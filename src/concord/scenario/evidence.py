@@ -106,6 +106,7 @@ def docking(
                 vessel=refusal.vessel.vessel_id,
                 requested_at=refusal.requested_at,
                 decision="refused",
+                reason_code=refusal.reason_code,
                 reason=refusal.reason,
             ),
         )

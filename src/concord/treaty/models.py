@@ -30,6 +30,7 @@ __all__ = [
     "ClaimPriority",
     "ContestedPair",
     "DisputeProcedure",
+    "DockingRefusalReason",
     "FeeSchedule",
     "FeeScheduleVersion",
     "MapFrame",
@@ -90,6 +91,19 @@ class ReportingCalendar(Strict):
     due_days_after_period_end: int = Field(ge=0, le=366)
 
 
+class DockingRefusalReason(Strict):
+    """One coded reason for which the office may refuse a docking request.
+
+    The office's decision names the code (``reason_code``) and may add free text beside
+    it; whether a refusal was for safety is read from ``safety`` here, never from text.
+    """
+
+    code: Identifier
+    title: Text
+    safety: bool = Field(description="whether a refusal for this reason is one for safety")
+    cites: list[Identifier] = Field(default_factory=list)
+
+
 class Treaty(Strict):
     format: Literal["concord-treaty/1"]
     id: Identifier
@@ -103,6 +117,10 @@ class Treaty(Strict):
     calendar: ReportingCalendar
     requirements: list[Requirement] = Field(default_factory=list)
     fee_schedules: list[FeeSchedule] = Field(default_factory=list)
+    docking_refusal_reasons: list[DockingRefusalReason] = Field(
+        default_factory=list,
+        description="the closed list of coded reasons a docking refusal may give",
+    )
     claim_priority: ClaimPriority = Field(default_factory=ClaimPriority)
     dispute_procedure: DisputeProcedure | None = None
 

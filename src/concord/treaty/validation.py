@@ -35,6 +35,7 @@ def validate_treaty(treaty: Treaty, locate: Locator = plain_problem) -> list[Pro
         _check_calendar,
         _check_requirements,
         _check_fee_schedules,
+        _check_refusal_reasons,
         _check_procedure,
         check_sectors,
         check_priority,
@@ -194,6 +195,16 @@ def _check_fee_schedules(treaty: Treaty, locate: Locator) -> list[Problem]:
                             f"more than one rate for {rate.vessel_class} at {rate.berth}",
                         )
                     )
+    return out
+
+
+def _check_refusal_reasons(treaty: Treaty, locate: Locator) -> list[Problem]:
+    reasons = treaty.docking_refusal_reasons
+    out = duplicates([r.code for r in reasons], ["docking_refusal_reasons"], locate, "code")
+    provisions = provision_ids(treaty)
+    for i, reason in enumerate(reasons):
+        path: list[PathPart] = ["docking_refusal_reasons", i, "cites"]
+        out += unknown_refs(reason.cites, provisions, path, locate, "provision")
     return out
 
 

@@ -7,6 +7,9 @@ views: ``inspection_requests`` and ``docking_requests`` hold the requests made i
 evaluated period, the other evidence tables its rows. A returned column named
 ``party`` gives the finding's party, the first column its subject, and a column named
 ``statement_index`` its evidence.
+
+Lists of the treaty in force are tables beside them: ``docking_refusal_reasons`` (code,
+title, safety) holds the coded reasons a docking refusal may give.
 """
 
 from __future__ import annotations
@@ -61,10 +64,22 @@ def _scope(ctx: EvaluationContext) -> None:
             f'SELECT * FROM "{catalog[0]}".main.{table} WHERE {where}'
         )
 
+    ctx.con.execute(
+        "CREATE OR REPLACE TEMP TABLE docking_refusal_reasons "
+        "(code VARCHAR, title VARCHAR, safety BOOLEAN)"
+    )
+    reasons = ctx.treaty.treaty.docking_refusal_reasons
+    if reasons:
+        ctx.con.executemany(
+            "INSERT INTO temp.docking_refusal_reasons VALUES (?, ?, ?)",
+            [[r.code, r.title, r.safety] for r in reasons],
+        )
+
 
 def _unscope(ctx: EvaluationContext) -> None:
     for table in PERIOD_SCOPE:
         ctx.con.execute(f"DROP VIEW IF EXISTS temp.{table}")
+    ctx.con.execute("DROP TABLE IF EXISTS temp.docking_refusal_reasons")
 
 
 def _tables_read(query: str) -> list[str]:
