@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from typing import Any
+
+import duckdb
 
 from concord.compliance.engine import evaluate_requirements
 from concord.compliance.findings import Finding
@@ -13,7 +17,7 @@ from concord.treaty.calendar import parse_period
 from concord.treaty.models import Treaty
 from concord.treaty.service import load_treaty_text
 from concord.treaty.testcases import CaseRequest, TreatyTestCase
-from concord.treaty.versions import treaty_at
+from concord.treaty.versions import TreatyVersion, treaty_at
 
 TREATY = load_treaty_text(station_unity_text(), "station_unity.yaml")
 
@@ -31,6 +35,38 @@ def findings(
         requirements, [period], as_of=as_of, statements=statements, evidence=evidence, treaty=treaty
     )
     return found
+
+
+@contextmanager
+def case_store(
+    requirements: list[str],
+    period: str,
+    *,
+    as_of: date = date(2188, 3, 1),
+    evidence: dict[str, list[dict[str, Any]]] | None = None,
+    treaty: Treaty = TREATY,
+) -> Iterator[tuple[duckdb.DuckDBPyConnection, TreatyVersion]]:
+    """An analytic store holding ``evidence``, and the treaty version of ``as_of``."""
+    case = TreatyTestCase.model_validate(
+        {
+            "format": "concord-treaty-test/1",
+            "id": "hand-built",
+            "treaty": "station-unity",
+            "description": "hand-built evidence",
+            "as_of": as_of,
+            "period": period,
+            "requirements": requirements,
+            "given": {"statements": [], "evidence": evidence or {}},
+            "expect": {"findings": []},
+        }
+    )
+    version = treaty_at(treaty, [], as_of)
+    wanted = [r for r in version.requirements() if r.id in requirements]
+    request = CaseRequest(
+        case=case, treaty=version, period=parse_period(period), requirements=wanted
+    )
+    with build_case_store(request) as con:
+        yield con, version
 
 
 def findings_in_turn(

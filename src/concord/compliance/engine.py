@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session
 
 from concord.compliance.context import EvaluationContext, prepare
 from concord.compliance.findings import Finding, counts, findings_json, sorted_findings
-from concord.compliance.kinds import KINDS
+from concord.compliance.kinds import KINDS, reconciliation
+from concord.compliance.kinds.reconciliation import CusumPath
 from concord.compliance.schemas import FINDINGS_PUBLISHED, FindingsPublished, FindingsRef
 from concord.compliance.statistics import UncertaintyTable
 from concord.errors import ComplianceError
@@ -32,6 +33,7 @@ from concord.runtime import cycle_collection_paused
 from concord.treaty.calendar import Period, parse_period
 from concord.treaty.models import Requirement
 from concord.treaty.registry import treaty_in_force
+from concord.treaty.requirements import Reconciliation
 from concord.treaty.versions import TreatyVersion
 from concord.workspace import Workspace
 
@@ -79,6 +81,24 @@ def evaluate_requirements(
     ctx = EvaluationContext(con=con, treaty=treaty, period=period, as_of=as_of, uncertainties=table)
     with cycle_collection_paused():
         return sorted_findings(_each(ctx, requirements, progress))
+
+
+def cusum_paths(
+    con: duckdb.DuckDBPyConnection,
+    treaty: TreatyVersion,
+    period: Period,
+    requirement: Reconciliation,
+    *,
+    uncertainties: UncertaintyTable | None = None,
+) -> list[CusumPath]:
+    """The CUSUM paths behind ``requirement``'s findings for ``period``, computed as the
+    evaluation computes them (the same sums, scores and restarts)."""
+    table = uncertainties or UncertaintyTable.default()
+    prepare(con, treaty, table)
+    ctx = EvaluationContext(
+        con=con, treaty=treaty, period=period, as_of=period.end, uncertainties=table
+    )
+    return reconciliation.cusum_paths(ctx, requirement)
 
 
 def _each(

@@ -6,14 +6,14 @@ The same log prefix gives the same series: rows are ordered and figures rounded.
 from __future__ import annotations
 
 import math
-from collections import defaultdict
 
 import duckdb
-import numpy as np
 
-from concord.compliance.statistics import UncertaintyTable, cusum, under_reporting_scores
+from concord.compliance.engine import cusum_paths
+from concord.compliance.findings import DECIMALS
+from concord.compliance.statistics import UncertaintyTable
 from concord.reports.model import CusumSeries, FeeCharge, SiteReconciliation
-from concord.treaty.calendar import Period, parse_period, periods_between
+from concord.treaty.calendar import Period
 from concord.treaty.requirements import Reconciliation
 from concord.treaty.versions import TreatyVersion
 
@@ -74,19 +74,15 @@ def reconciliation_series(
     ]
 
 
-def _periods_up_to(treaty: TreatyVersion, period: Period) -> list[str]:
-    calendar = treaty.treaty.calendar
-    first = parse_period(calendar.first_period, calendar.period)
-    return [p.id for p in periods_between(first, period.end)]
-
-
 def cusum_series(
     con: duckdb.DuckDBPyConnection,
     treaty: TreatyVersion,
     period: Period,
     table: UncertaintyTable | None = None,
 ) -> list[CusumSeries]:
-    """Page's CUSUM path per party and site, over the periods up to ``period``."""
+    """Page's CUSUM path per party and site up to ``period``, as the per-site
+    reconciliation requirement computes it (with its restarts after an alarm): the
+    chart draws the statistic the findings use."""
     site_rule = next(
         (
             r
@@ -97,22 +93,15 @@ def cusum_series(
     )
     if site_rule is None:
         return []
-    k, h = site_rule.params.cusum.k, site_rule.params.cusum.h
-    periods = _periods_up_to(treaty, period)
-    paths: dict[tuple[str, str], list[tuple[str, float, float, float]]] = defaultdict(list)
-    for p, party, site, d, m, s in _per_site(con, periods, table or UncertaintyTable.default()):
-        if s > 0:
-            paths[(party, site)].append((p, d, m, s))
-    out: list[CusumSeries] = []
-    for (party, site), points in sorted(paths.items()):
-        scores = under_reporting_scores(
-            np.array([x[1] for x in points]),
-            np.array([x[2] for x in points]),
-            np.array([x[3] for x in points]),
+    out = [
+        CusumSeries(
+            party=path.party,
+            subject=path.subject,
+            points=tuple((p, round(v, DECIMALS)) for p, v in path.points),
+            threshold=path.h,
         )
-        path = cusum(scores, k=k, h=h).path
-        values = tuple((points[i][0], round(float(v), 4)) for i, v in enumerate(path))
-        out.append(CusumSeries(party=party, subject=site, points=values, threshold=h))
+        for path in cusum_paths(con, treaty, period, site_rule, uncertainties=table)
+    ]
     out.sort(key=lambda c: (-max(v for _p, v in c.points), c.party, c.subject))
     return sorted(out[:MAX_CUSUM_PATHS], key=lambda c: (c.party, c.subject))
 

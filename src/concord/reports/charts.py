@@ -119,7 +119,8 @@ def shown_sites(sites: Sequence[SiteReconciliation]) -> list[SiteReconciliation]
 
 
 def cusum_chart(series: Sequence[CusumSeries]) -> str:
-    """Each CUSUM path S_t against its decision interval h; alarms marked."""
+    """Each CUSUM path S_t against its decision interval h, as the findings compute it:
+    alarms marked, and the restart from 0 after each alarm drawn."""
     drawn = [s for s in series if s.points]
     if not drawn:
         return ""
@@ -144,6 +145,12 @@ def cusum_chart(series: Sequence[CusumSeries]) -> str:
             handles.append(
                 Line2D([], [], color=ALARM, marker="X", linestyle="none", label="alarm (S > h)")
             )
+        if any(s.restarts for s in ordered):
+            handles.append(
+                Line2D(
+                    [], [], color="#555555", linestyle=":", label="restart from 0 after an alarm"
+                )
+            )
         if quiet:
             handles.append(Line2D([], [], color=QUIET, label="paths without alarm"))
         axes.set_xticks(range(len(periods)), periods)
@@ -159,12 +166,28 @@ def cusum_chart(series: Sequence[CusumSeries]) -> str:
 def _draw_path(
     axes: Axes, path: CusumSeries, position: dict[str, int], colour: str, *, labelled: bool
 ) -> list[Any]:
+    """One path, as the finding computes it: after an alarm (S > h) the scheme starts
+    again from 0, drawn as a dotted drop to 0 at the alarm's period."""
     x = [position[p] for p, _ in path.points]
     y = [s for _, s in path.points]
     label = f"{path.party} · {path.subject}" if path.subject else path.party
-    (line,) = axes.plot(
-        x, y, color=colour, marker="o", markersize=3, linewidth=1.4 if labelled else 0.8
-    )
+    width = 1.4 if labelled else 0.8
+    xs, ys = [x[0]], [y[0]]
+    line: Line2D | None = None
+    for i in range(1, len(x) + 1):
+        restart = y[i - 1] > path.threshold and i < len(x)
+        if i == len(x) or restart:
+            (segment,) = axes.plot(xs, ys, color=colour, marker="o", markersize=3, linewidth=width)
+            line = line or segment
+        if restart:
+            axes.plot(
+                [x[i - 1], x[i - 1]], [y[i - 1], 0.0], color=colour, linestyle=":", linewidth=width
+            )
+            xs, ys = [x[i - 1], x[i]], [0.0, y[i]]
+        elif i < len(x):
+            xs.append(x[i])
+            ys.append(y[i])
+    assert line is not None
     line.set_label(label)
     alarms = [(xi, yi) for xi, yi in zip(x, y, strict=True) if yi > path.threshold]
     if alarms:

@@ -97,12 +97,18 @@ class CusumSeries:
 
     party: str
     subject: str
-    points: tuple[tuple[str, float], ...]  # (period id, S_t), oldest first
+    #: (period id, S_t), oldest first; S_t before any restart, as the finding has it
+    points: tuple[tuple[str, float], ...]
     threshold: float  # the decision interval h
 
     @property
     def alarmed(self) -> bool:
         return any(s > self.threshold for _, s in self.points)
+
+    @property
+    def restarts(self) -> int:
+        """Alarms before the last period: after each, the path starts again from 0."""
+        return sum(s > self.threshold for _, s in self.points[:-1])
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -19,6 +19,8 @@ declared zero (undeclared extraction).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -32,6 +34,7 @@ from concord.compliance.kinds.reconciliation_sums import (
 )
 from concord.compliance.statistics import (
     MethodUncertainty,
+    cusum,
     is_material,
     item_test,
     under_reporting_scores,
@@ -65,6 +68,45 @@ def final_cusum_levels(scores: FloatArray, starts: IntArray, k: float, h: float)
         final[alive] = value
         level[alive] = np.where(value > h, 0.0, value)
     return final
+
+
+@dataclass(frozen=True, slots=True)
+class CusumPath:
+    """The CUSUM of one subject as the requirement computes it: ``S_t`` in each compared
+    period up to the evaluated one, oldest first, before any restart (a level above
+    ``h`` is an alarm, and the next period starts again from 0)."""
+
+    party: str
+    subject: str
+    points: tuple[tuple[str, float], ...]
+    h: float
+
+
+def cusum_paths(ctx: EvaluationContext, requirement: Reconciliation) -> list[CusumPath]:
+    """The CUSUM path of every subject compared in the evaluated period: the statistic
+    its finding uses, period by period, so that a chart of it and the finding agree."""
+    p = requirement.params
+    data = subject_periods(ctx, p.per)
+    compared = (data.measured_items > 0) & (data.sigma > 0)
+    in_current = np.zeros(len(data.subject_no) and int(data.subject_no[-1]) + 1, np.bool_)
+    in_current[data.subject_no[data.current & compared]] = True
+    rows = np.flatnonzero(compared & in_current[data.subject_no])
+    if not len(rows):
+        return []
+    subject_no = data.subject_no[rows]
+    starts = np.flatnonzero(np.r_[True, subject_no[1:] != subject_no[:-1]])
+    ends = np.append(starts[1:], len(rows))
+    scores = under_reporting_scores(data.declared[rows], data.measured[rows], data.sigma[rows])
+    periods = take(data.period, rows)
+    heads = rows[starts]
+    out = []
+    for party, subject, a, b in zip(
+        take(data.party, heads), take(data.subject, heads), starts, ends, strict=True
+    ):
+        path = cusum(scores[a:b], k=p.cusum.k, h=p.cusum.h, restart=True).path.tolist()
+        points = tuple(zip(periods[a:b], path, strict=True))
+        out.append(CusumPath(party, subject, points, p.cusum.h))
+    return out
 
 
 def _unfiled(ctx: EvaluationContext, requirement: Reconciliation) -> list[Finding]:
