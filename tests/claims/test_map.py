@@ -6,7 +6,14 @@ import xml.etree.ElementTree as ET
 import matplotlib.image as mpimg
 from shapely.geometry import Polygon, box
 
-from concord.claims.map import MapClaim, render_sector_map
+from concord.claims.map import (
+    HOLDER_COLOURS,
+    MapClaim,
+    MapSite,
+    holder_colours,
+    outside_claims,
+    render_sector_map,
+)
 
 SECTOR = box(0, 0, 120, 80)
 CLAIMS = [
@@ -57,3 +64,40 @@ def test_map_of_many_claims_without_labels() -> None:
     svg, png = render_sector_map(SECTOR, claims, [], "Dense sector")
     assert b"C-000" not in svg
     assert png.startswith(b"\x89PNG\r\n\x1a\n")
+
+
+def _fills(svg: bytes) -> set[str]:
+    text = svg.decode()
+    return {c.lower() for c in HOLDER_COLOURS if c.lower() in text.lower()}
+
+
+def test_a_holder_keeps_its_colour_on_every_map() -> None:
+    # The second map has only Pacific Alliance: drawn alone it would take the first
+    # colour of the palette; with the report's colours it keeps the one of the first map.
+    colours = holder_colours(["European Federation", "Pacific Alliance"])
+    only_pa = [c for c in CLAIMS if c.holder == "Pacific Alliance"]
+    both, _ = render_sector_map(SECTOR, CLAIMS[:2], [], "A", colours=colours)
+    alone, _ = render_sector_map(SECTOR, only_pa, [], "B", colours=colours)
+    assert colours["Pacific Alliance"] == HOLDER_COLOURS[1]
+    assert _fills(both) == {HOLDER_COLOURS[0].lower(), HOLDER_COLOURS[1].lower()}
+    assert _fills(alone) == {HOLDER_COLOURS[1].lower()}
+    unshared, _ = render_sector_map(SECTOR, only_pa, [], "B")
+    assert _fills(unshared) == {HOLDER_COLOURS[0].lower()}  # what a lone map would do
+
+
+def test_sites_are_drawn_and_those_outside_their_operators_claims_marked() -> None:
+    sites = [
+        MapSite("S-IN", "European Federation", 20, 20),  # in EF-7B-01
+        MapSite("S-OTHER", "European Federation", 70, 55),  # only in PA's claim
+        MapSite("S-LAPSED", "Titan Resources", 95, 60),  # in TR's lapsed claim
+        MapSite("S-EDGE", "Pacific Alliance", 75, 60),  # on PA's boundary: covered
+    ]
+    assert outside_claims(sites, CLAIMS) == {"S-OTHER", "S-LAPSED"}
+    svg, _ = render_sector_map(SECTOR, CLAIMS, CONTESTED, "Seven-Beta", sites=sites)
+    assert b"site outside its operator's claims" in svg  # the legend names the mark
+    assert b"extraction site" in svg
+    quiet, _ = render_sector_map(SECTOR, CLAIMS, CONTESTED, "Seven-Beta", sites=sites[:1])
+    assert b"site outside" not in quiet
+    assert render_sector_map(SECTOR, CLAIMS, CONTESTED, "x", sites=sites) == render_sector_map(
+        SECTOR, CLAIMS, CONTESTED, "x", sites=list(reversed(sites))
+    )

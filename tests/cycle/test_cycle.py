@@ -104,11 +104,76 @@ def test_audit_catches_a_tampered_report(cycle: Cycle, tmp_path: Path) -> None:
             json.dumps(forged, sort_keys=True).replace('"', "&#34;"),
         )
     )
-    result = audit_report(tampered, cycle.export, cycle.verifier)
-    assert not result.matches
+    # The findings the report carries no longer hash to what its head says.
+    with pytest.raises(VerificationError, match="altered after it was rendered"):
+        audit_report(tampered, cycle.export, cycle.verifier)
     edited = tmp_path / ("edited-" + original.name)
     edited.write_text(text.replace("compliant", "compliamt", 1))
     assert not audit_report(edited, cycle.export, cycle.verifier).report_matches
+
+
+def _forge_first_violation(html: str) -> tuple[str, dict[str, object]]:
+    """The report with its first violation turned compliant, consistently: in the
+    findings it carries and in the SHA-256 its head names (a careful forger)."""
+    import hashlib
+    import re
+
+    from concord.identity.canonical import canonical_json
+    from concord.reports.render import embedded_json
+
+    found = re.search(r'id="concord-findings">([^<]*)</script>', html)
+    assert found is not None
+    document = json.loads(found.group(1))
+    first = next(f for f in document["findings"] if f["status"] == "violation")
+    first["status"] = "compliant"
+    forged = canonical_json(document)
+    meta = report_metadata(html.encode())
+    new_meta = dict(meta, findings_sha256=hashlib.sha256(forged).hexdigest())
+    html = html.replace(found.group(1), str(embedded_json(forged)))
+    html = html.replace(
+        json.dumps(meta, sort_keys=True).replace('"', "&#34;"),
+        json.dumps(new_meta, sort_keys=True).replace('"', "&#34;"),
+    )
+    return html, first
+
+
+def test_audit_names_the_first_finding_that_differs(cycle: Cycle, tmp_path: Path) -> None:
+    original = next(f.html for f in cycle.results[-1].reports if "consolidated" in f.html.name)
+    html, forged = _forge_first_violation(original.read_text())
+    tampered = tmp_path / original.name
+    tampered.write_text(html)
+    result = audit_report(tampered, cycle.export, cycle.verifier)
+    assert not result.matches
+    assert result.difference is not None
+    named = " · ".join(
+        str(forged[k]) for k in ("requirement", "party", "subject", "period") if forged[k]
+    )
+    assert f"({named}): status " in result.difference
+    assert result.difference.endswith('status "compliant" in the report, "violation" recomputed')
+    clean = audit_report(original, cycle.export, cycle.verifier)
+    assert clean.difference is None
+
+
+def test_audit_accepts_the_pdf_and_refuses_one_without_its_html(
+    cycle: Cycle, tmp_path: Path
+) -> None:
+    files = next(f for f in cycle.results[-1].reports if "consolidated" in f.html.name)
+    result = audit_report(files.pdf, cycle.export, cycle.verifier)
+    assert result.kind == "pdf"
+    assert result.matches
+    import pypdfium2
+
+    from concord.reports.render import render_pdf
+
+    bare = tmp_path / files.pdf.name
+    bare.write_bytes(render_pdf(b"<html><body><p>not a report</p></body></html>"))
+    # render_pdf attaches the HTML it renders: a PDF made elsewhere has none.
+    pdf = pypdfium2.PdfDocument(bare.read_bytes())
+    pdf.del_attachment(0)
+    pdf.save(str(bare))
+    pdf.close()
+    with pytest.raises(VerificationError, match="without the report's HTML"):
+        audit_report(bare, cycle.export, cycle.verifier)
 
 
 def test_audit_catches_a_tampered_log(cycle: Cycle, tmp_path: Path) -> None:

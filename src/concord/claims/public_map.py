@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import date
 
 import shapely
@@ -10,15 +11,23 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from concord.claims import store
-from concord.claims.map import MapClaim, render_sector_map
+from concord.claims.map import MapClaim, MapSite, render_sector_map
 from concord.claims.models import Claim
 from concord.claims.rules import sector_in_force, sector_lineage
 from concord.claims.service import registry_on
 
 
-def sector_map(session: Session, sector_id: str, at: date) -> tuple[bytes, bytes]:
+def sector_map(
+    session: Session,
+    sector_id: str,
+    at: date,
+    *,
+    sites: Sequence[tuple[str, MapSite]] = (),
+    colours: Mapping[str, str] | None = None,
+) -> tuple[bytes, bytes]:
     """The map of ``sector_id`` on ``at`` as (SVG, PNG): every claim filed in it or in one
-    of its zones by then (ended claims dashed), contested ground hatched."""
+    of its zones by then (ended claims dashed), contested ground hatched, and the
+    ``sites`` ((sector, site) pairs) that lie in it or its zones."""
     day = registry_on(session, at)
     sector = sector_in_force(day.version, sector_id)
     claims = [
@@ -49,4 +58,7 @@ def sector_map(session: Session, sector_id: str, at: date) -> tuple[bytes, bytes
         if r.claim_a in shapes and r.claim_b in shapes
     ]
     title = f"{sector.name} — claims on {at}"
-    return render_sector_map(Polygon(sector.boundary), drawn, contested, title)
+    here = [site for named, site in sites if sector_id in sector_lineage(day.version, named)]
+    return render_sector_map(
+        Polygon(sector.boundary), drawn, contested, title, sites=here, colours=colours
+    )

@@ -178,13 +178,18 @@ def map_sector(
     out_dir: Annotated[Path, typer.Option("--out", help="folder for the SVG and PNG")] = Path(),
     at: AtOption = None,
 ) -> None:
-    """Draw the public map of a sector (Art. 14): claims by holder, contested ground hatched."""
+    """Draw the public map of a sector (Art. 14): claims by holder, contested ground
+    hatched, sites marked (ringed when outside their operator's claims)."""
     from sqlalchemy.orm import Session
 
     from concord.claims.public_map import sector_map
+    from concord.cycle.inputs import map_context
+    from concord.treaty.registry import treaty_in_force
 
     with workspace(ctx) as ws, Session(ws.engine) as session:
-        svg, png = sector_map(session, sector, _day(at, ws))
+        day = _day(at, ws)
+        shared = map_context(session, treaty_in_force(session, day))
+        svg, png = sector_map(session, sector, day, sites=shared.sites, colours=shared.colours)
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / f"{sector}.svg").write_bytes(svg)
     (out_dir / f"{sector}.png").write_bytes(png)

@@ -34,7 +34,7 @@ def tour(ctx: typer.Context) -> None:
 
 def audit(
     ctx: typer.Context,
-    report: Annotated[Path, typer.Argument(help="a report's HTML file")],
+    report: Annotated[Path, typer.Argument(help="a report's HTML or PDF file")],
     log: Annotated[Path, typer.Option("--log", help="a tiles export of the log")],
     key: Annotated[
         str | None, typer.Option(help="the office's checkpoint verifier key, as text")
@@ -61,7 +61,12 @@ def audit(
     out.print(f"report {result.period} ({scope}) at checkpoint {result.checkpoint_size}")
     out.print(f"  findings in the report: {result.findings_sha256}")
     out.print(f"  findings recomputed:    {result.recomputed_sha256}")
-    out.print(f"  report re-rendered identically: {'yes' if result.report_matches else 'no'}")
+    out.print(
+        f"  report ({result.kind.upper()}) re-rendered identically: "
+        f"{'yes' if result.report_matches else 'no'}"
+    )
+    if result.difference is not None:
+        out.print(f"  first difference: {result.difference}")
     if not result.matches:
         raise VerificationError("the report does not match the log")
     out.print("[green]match byte for byte[/]")

@@ -8,17 +8,20 @@ analytic store, and the claims maps. The same prefix gives the same input.
 from __future__ import annotations
 
 import base64
+from dataclasses import dataclass
 from datetime import date
 
 import duckdb
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from concord.claims.map import MapSite, holder_colours
 from concord.claims.models import Claim
 from concord.claims.public_map import sector_map
 from concord.compliance.engine import Evaluation
 from concord.cycle.series import cusum_series, fee_series, reconciliation_series
 from concord.errors import VerificationError
+from concord.evidence.models import EvidenceSite
 from concord.ledger import store
 from concord.ledger.models import LedgerEntry
 from concord.reports.model import CheckpointInfo, EvidenceRef, ReportInput
@@ -72,19 +75,45 @@ def evidence_refs(ws: Workspace, indexes: set[int], size: int) -> dict[int, Evid
     return refs
 
 
-def claims_maps(ws: Workspace, treaty: TreatyVersion, at: date) -> dict[str, tuple[bytes, bytes]]:
-    """The map of every top-level sector that has claims, as on ``at``."""
+@dataclass(frozen=True, slots=True)
+class MapContext:
+    """What every map of one report shares: the sites, as (sector, site), and one
+    colour per holder (the treaty's parties in order, then other holders sorted)."""
+
+    sites: list[tuple[str, MapSite]]
+    colours: dict[str, str]
+
+
+def map_context(session: Session, treaty: TreatyVersion, size: int | None = None) -> MapContext:
+    """The sites registered in the log prefix of ``size`` (default: all) and the colours."""
+    holders = sorted(set(session.scalars(select(Claim.holder))))
+    colours = holder_colours([*(p.id for p in treaty.treaty.parties), *holders])
+    query = select(EvidenceSite).order_by(EvidenceSite.site_id)
+    if size is not None:
+        query = query.where(EvidenceSite.log_index < size)
+    sites = [(s.sector, MapSite(s.site_id, s.operator, s.x, s.y)) for s in session.scalars(query)]
+    return MapContext(sites, colours)
+
+
+def claims_maps(
+    ws: Workspace, treaty: TreatyVersion, at: date, size: int | None = None
+) -> dict[str, tuple[bytes, bytes]]:
+    """The map of every top-level sector that has claims, as on ``at``, with the sites
+    registered in the log prefix of ``size``; a holder has one colour on every map."""
     with Session(ws.engine) as session:
         sectors_with_claims = set(session.scalars(select(Claim.sector)))
         if not sectors_with_claims:
             return {}
+        shared = map_context(session, treaty, size)
         maps: dict[str, tuple[bytes, bytes]] = {}
         for sector in treaty.sectors():
             if sector.parent is not None:
                 continue
             zones = {s.id for s in treaty.sectors() if s.parent == sector.id} | {sector.id}
             if zones & sectors_with_claims:
-                maps[sector.id] = sector_map(session, sector.id, at)
+                maps[sector.id] = sector_map(
+                    session, sector.id, at, sites=shared.sites, colours=shared.colours
+                )
     return maps
 
 
@@ -111,5 +140,5 @@ def report_input(
         reconciliation_series=tuple(reconciliation_series(con, period)),
         cusum_series=tuple(cusum_series(con, treaty, period)),
         fee_series=tuple(fee_series(con, treaty, period)),
-        claims_maps=claims_maps(ws, treaty, evaluation.as_of),
+        claims_maps=claims_maps(ws, treaty, evaluation.as_of, evaluation.checkpoint_size),
     )

@@ -5,26 +5,37 @@ same PDF bytes, so a party holding the log prefix can recompute a published repo
 compare hashes (Article 51). The HTML carries its stylesheet and figures inline and
 refers to nothing outside itself; the PDF renderer is given a fetcher that refuses
 every URL except ``data:``, so a report can never reach the network while rendering.
+
+Each HTML report carries its canonical findings document (``<script
+type="application/json" id="concord-findings">``), and each PDF carries the HTML it was
+rendered from as an attachment (``report.html``): either file alone is enough to audit.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
 
 import jinja2
 from markupsafe import Markup
-from weasyprint import HTML
+from weasyprint import HTML, Attachment
 from weasyprint.urls import FatalURLFetchingError, URLFetcher
 
 from concord.errors import ComplianceError
 from concord.reports import views
 from concord.reports.model import ReportInput
 from concord.reports.schemas import ReportPublished
+
+#: The name of the HTML source attached to every PDF report.
+SOURCE_NAME = "report.html"
+#: An attachment must carry dates; a fixed one keeps the PDF independent of the clock.
+_NO_TIME = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @lru_cache(maxsize=1)
@@ -61,6 +72,15 @@ def report_metadata(report: ReportInput) -> dict[str, object]:
     }
 
 
+def embedded_json(document: bytes) -> Markup:
+    """A JSON document safe inside ``<script>``: ``<``, ``>`` and ``&`` escaped as JSON
+    escapes, so that it parses to the same value and no text in it can end the element."""
+    text = document.decode("utf-8")
+    for char, escape in (("&", "\\u0026"), ("<", "\\u003c"), (">", "\\u003e")):
+        text = text.replace(char, escape)
+    return Markup(text)  # noqa: S704 -- canonical JSON, with every markup character escaped
+
+
 def render_html(report: ReportInput) -> bytes:
     """The report as one self-contained HTML document (UTF-8)."""
     template = _environment().get_template("report.html.j2")
@@ -75,6 +95,7 @@ def render_html(report: ReportInput) -> bytes:
         findings_sha256=hashlib.sha256(report.findings_document()).hexdigest(),
         audit_command=audit_command(report),
         report_meta=json.dumps(report_metadata(report), sort_keys=True),
+        findings_embedded=embedded_json(report.findings_document()),
     )
     return html.encode("utf-8")
 
@@ -83,8 +104,9 @@ def render_pdf(html: bytes) -> bytes:
     """The PDF of a report's HTML, byte-identical for the same HTML.
 
     WeasyPrint writes creation and modification dates only when the HTML names them
-    (``dcterms.created``/``modified``); they are cleared anyway, and no file identifier
-    is written, so nothing in the PDF depends on the time it was made.
+    (``dcterms.created``/``modified``); they are cleared anyway, the attached HTML gets
+    a fixed date and no file identifier is written, so nothing in the PDF depends on
+    the time it was made.
     """
     fetcher = URLFetcher(allowed_protocols={"data"}, fail_on_errors=True)
     try:
@@ -96,7 +118,15 @@ def render_pdf(html: bytes) -> bytes:
         ) from exc
     document.metadata.created = None
     document.metadata.modified = None
-    pdf = document.write_pdf(pdf_identifier=False)
+    source = Attachment(
+        file_obj=io.BytesIO(html),
+        name=SOURCE_NAME,
+        description="the HTML report this PDF was rendered from",
+        created=_NO_TIME,
+        modified=_NO_TIME,
+        url_fetcher=fetcher,
+    )
+    pdf = document.write_pdf(pdf_identifier=False, attachments=[source])
     assert isinstance(pdf, bytes)
     return pdf
 

@@ -47,11 +47,26 @@ class FindingView:
 
 
 @dataclass(frozen=True, slots=True)
+class CompliantGroup:
+    """The compliant findings of one party under a requirement, summarised."""
+
+    party_name: str
+    subjects: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class RequirementView:
     requirement: Requirement
     articles: str
+    #: The findings a reader must see: every one that is not compliant, in full.
     findings: tuple[FindingView, ...]
     figures: tuple[Figure, ...]
+    #: The compliant findings, one line per party (their subjects named).
+    compliant: tuple[CompliantGroup, ...] = ()
+
+    @property
+    def compliant_count(self) -> int:
+        return sum(max(1, len(g.subjects)) for g in self.compliant)
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +140,17 @@ def finding_views(report: ReportInput) -> dict[str, list[FindingView]]:
     return out
 
 
+def compliant_groups(views: Sequence[FindingView]) -> tuple[CompliantGroup, ...]:
+    """Compliant findings grouped by party, in the order of the findings."""
+    subjects: dict[str, list[str]] = {}
+    for view in views:
+        if view.finding.status == "compliant":
+            named = subjects.setdefault(view.party_name, [])
+            if view.finding.subject:
+                named.append(view.finding.subject)
+    return tuple(CompliantGroup(name, tuple(found)) for name, found in subjects.items())
+
+
 def _articles(provisions: dict[str, Provision], cites: Sequence[str]) -> str:
     numbers = [str(provisions[c].article) for c in cites if c in provisions]
     prefix = "Article" if len(numbers) == 1 else "Articles"
@@ -193,12 +219,14 @@ def chapter_views(report: ReportInput) -> list[ChapterView]:
         if group is not None and group[0] not in placed:
             placed.add(group[0])
             figures = group[1](report)
+        views = findings.get(requirement.id, [])
         by_chapter[first.chapter].append(
             RequirementView(
                 requirement=requirement,
                 articles=_articles(provisions, requirement.cites),
-                findings=tuple(findings.get(requirement.id, [])),
+                findings=tuple(v for v in views if v.finding.status != "compliant"),
                 figures=tuple(figures),
+                compliant=compliant_groups(views),
             )
         )
     chapters = sorted(report.treaty.treaty.chapters, key=lambda c: c.number)
