@@ -1,0 +1,83 @@
+"""``POST /statements`` and ``GET /receipts/{statement_id}``: the office's one entry path."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from concord.api.deps import CallerDep, Office, OfficeDep, WorkspaceDep
+from concord.api.problems import PROBLEM_JSON
+from concord.ledger.receipts import Receipt
+from concord.submission import FORMAT, load_submission, submit
+
+router = APIRouter(tags=["statements"])
+
+_PROBLEM = {"content": {PROBLEM_JSON: {}}, "description": "a problem document (RFC 9457)"}
+_SUBMISSION_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "required": ["format", "envelope"],
+                    "properties": {
+                        "format": {"const": FORMAT},
+                        "envelope": {"type": "object", "description": "a DSSE envelope"},
+                        "tables": {
+                            "type": "object",
+                            "description": "SHA-256 hex of each table → base64 of its bytes",
+                            "additionalProperties": {"type": "string"},
+                        },
+                    },
+                }
+            }
+        },
+    }
+}
+
+
+def _take(office: Office, body: bytes) -> tuple[Receipt, bool]:
+    """Submit one submission; also say whether it was appended now (not logged before)."""
+    submission = load_submission(body)
+    with office.append_lock:
+        before = office.workspace.ledger.size()
+        (receipt,) = submit(office.workspace, [submission])
+    return receipt, receipt.index >= before
+
+
+@router.post(
+    "/statements",
+    status_code=201,
+    summary="Take a signed submission",
+    openapi_extra=_SUBMISSION_BODY,
+    responses={
+        200: {"description": "already in the log: its receipt"},
+        201: {"description": "appended: the receipt (index, inclusion proof, checkpoint)"},
+        400: _PROBLEM,
+        403: _PROBLEM,
+        409: _PROBLEM,
+        422: _PROBLEM,
+    },
+)
+async def post_statement(request: Request, office: OfficeDep, who: CallerDep) -> JSONResponse:
+    """Take a submission (``concord.submission/v1``, or a bare DSSE envelope): its tables
+    are re-hashed and stored and its statement appended, or nothing is kept."""
+    del who  # the statement's own signature authorises it, not the request
+    body = await request.body()
+    receipt, appended = await run_in_threadpool(_take, office, body)
+    return JSONResponse(
+        receipt.to_json(),
+        status_code=201 if appended else 200,
+        headers={"Location": f"/receipts/{receipt.statement_id}"},
+    )
+
+
+@router.get("/receipts/{statement_id}", summary="A logged statement's receipt")
+def get_receipt(statement_id: str, ws: WorkspaceDep, who: CallerDep) -> dict[str, Any]:
+    """The receipt of a logged statement against the latest checkpoint."""
+    del who
+    return ws.ledger.receipt(statement_id).to_json()
