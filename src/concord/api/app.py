@@ -12,7 +12,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from concord.api import docs, log, problems, statements
+from concord.api import docs, log, problems, reads, statements
 from concord.api.deps import Office
 from concord.config import Settings, load_settings
 from concord.workspace import Workspace, open_workspace
@@ -51,6 +51,7 @@ def create_app(source: Workspace | Settings) -> FastAPI:
     problems.install(app)
     app.include_router(statements.router)
     app.include_router(log.router)
+    app.include_router(reads.router)
     docs.install(app)
     return app
 
