@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from fastapi.testclient import TestClient
 
@@ -41,3 +42,16 @@ def test_an_unknown_route_is_a_404_problem(client: TestClient) -> None:
     assert answer.status_code == 404
     assert answer.headers["content-type"] == PROBLEM
     assert answer.json()["type"] == "urn:concord:problem:not-found"
+
+
+def test_every_route_is_in_the_reference(client: TestClient) -> None:
+    reference = (Path(__file__).resolve().parents[2] / "docs" / "reference.md").read_text()
+    section = reference.split("## HTTP API", 1)[1].split("\n## ", 1)[0]
+    spec = client.get("/openapi.json").json()
+    missing = [
+        f"{method.upper()} {path}"
+        for path, operations in spec["paths"].items()
+        for method in operations
+        if f"`{method.upper()} {re.sub(r'[{][^}]+[}].*', '', path)}" not in section
+    ]
+    assert missing == []
