@@ -160,3 +160,17 @@ def test_an_unknown_receipt_is_a_404_problem(client: TestClient) -> None:
     assert answer.status_code == 404
     assert answer.headers["content-type"] == PROBLEM
     assert "no-such-statement" in answer.json()["detail"]
+
+
+def test_a_submission_over_the_size_limit_is_refused_unread(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from concord.api import statements
+
+    monkeypatch.setattr(statements, "MAX_BODY_BYTES", 1000)
+    size = _size(client)
+    answer = client.post("/statements", content=b"{" + b" " * 2000 + b"}")
+    assert answer.status_code == 413
+    assert answer.headers["content-type"] == PROBLEM
+    assert answer.json()["type"] == "urn:concord:problem:submission-too-large"
+    assert _size(client) == size

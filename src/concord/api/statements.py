@@ -10,8 +10,9 @@ from starlette.concurrency import run_in_threadpool
 
 from concord.api.deps import CallerDep, Office, OfficeDep, WorkspaceDep
 from concord.api.problems import PROBLEM_JSON
+from concord.errors import SubmissionTooLarge
 from concord.ledger.receipts import Receipt
-from concord.submission import FORMAT, load_submission, submit
+from concord.submission import FORMAT, MAX_TABLE_BYTES, load_submission, submit
 
 router = APIRouter(tags=["statements"])
 
@@ -40,6 +41,25 @@ _SUBMISSION_BODY: dict[str, Any] = {
 }
 
 
+#: The largest request body taken: one table of the largest size, in base64, with its
+#: envelope. A larger body is refused before it is read to the end.
+MAX_BODY_BYTES = MAX_TABLE_BYTES * 4 // 3 + 1024 * 1024
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise SubmissionTooLarge(f"the submission is {declared} bytes; the limit is {limit}")
+    chunks: list[bytes] = []
+    received = 0
+    async for chunk in request.stream():
+        received += len(chunk)
+        if received > limit:
+            raise SubmissionTooLarge(f"the submission is over the limit of {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 def _take(office: Office, body: bytes) -> tuple[Receipt, bool]:
     """Submit one submission; also say whether it was appended now (not logged before)."""
     submission = load_submission(body)
@@ -60,6 +80,7 @@ def _take(office: Office, body: bytes) -> tuple[Receipt, bool]:
         400: _PROBLEM,
         403: _PROBLEM,
         409: _PROBLEM,
+        413: _PROBLEM,
         422: _PROBLEM,
     },
 )
@@ -67,7 +88,7 @@ async def post_statement(request: Request, office: OfficeDep, who: CallerDep) ->
     """Take a submission (``concord.submission/v1``, or a bare DSSE envelope): its tables
     are re-hashed and stored and its statement appended, or nothing is kept."""
     del who  # the statement's own signature authorises it, not the request
-    body = await request.body()
+    body = await _read_body(request, MAX_BODY_BYTES)
     receipt, appended = await run_in_threadpool(_take, office, body)
     return JSONResponse(
         receipt.to_json(),
