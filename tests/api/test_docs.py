@@ -55,3 +55,12 @@ def test_every_route_is_in_the_reference(client: TestClient) -> None:
         if f"`{method.upper()} {re.sub(r'[{][^}]+[}].*', '', path)}" not in section
     ]
     assert missing == []
+
+
+def test_error_responses_are_described_as_problem_documents(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    post = spec["paths"]["/statements"]["post"]["responses"]
+    for status in ("400", "403", "409", "413", "422"):
+        schema = post[status]["content"][PROBLEM]["schema"]
+        assert set(schema["required"]) == {"type", "title", "status", "detail"}
+    assert PROBLEM in spec["paths"]["/log/checkpoint"]["get"]["responses"]["404"]["content"]

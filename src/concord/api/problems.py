@@ -24,6 +24,33 @@ PROBLEM_JSON = "application/problem+json"
 TYPE_PREFIX = "urn:concord:problem:"
 
 
+#: The problem document's shape, for the OpenAPI description of every error response.
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["type", "title", "status", "detail"],
+    "properties": {
+        "type": {
+            "type": "string",
+            "format": "uri-reference",
+            "examples": [TYPE_PREFIX + "not-found"],
+        },
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string", "description": "what was wrong, naming the field or entry"},
+        "errors": {"type": "array", "items": {"type": "string"}, "description": "detail lines"},
+    },
+}
+
+
+def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` entries of problem documents for ``statuses``."""
+    entry = {
+        "description": "a problem document (RFC 9457)",
+        "content": {PROBLEM_JSON: {"schema": PROBLEM_SCHEMA}},
+    }
+    return dict.fromkeys(statuses, entry)
+
+
 def _slug(name: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "-", name).lower().removesuffix("-error")
 

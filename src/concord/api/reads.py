@@ -15,6 +15,7 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from concord.api.deps import CallerDep, WorkspaceDep
+from concord.api.problems import responses
 from concord.claims.views import claims_feature_collection
 from concord.compliance.views import published_findings
 from concord.disputes.service import case_documents
@@ -25,7 +26,7 @@ from concord.identity.service import principals_view
 from concord.reports.published import ReportFormat, published_report
 from concord.treaty.views import treaty_document
 
-router = APIRouter(tags=["record"])
+router = APIRouter(tags=["record"], responses=responses(400, 404))
 
 GEOJSON = "application/geo+json"
 PeriodPath = Annotated[str, Path(pattern=PERIOD, description="e.g. 2187-Q2")]
@@ -110,7 +111,7 @@ def _report(ws: WorkspaceDep, period: str, scope: str | None, fmt: ReportFormat)
     "/reports/{period}.html",
     summary="A period's published report (HTML)",
     response_class=Response,
-    responses={200: {"content": {"text/html": {}}}},
+    responses={200: {"content": {"text/html": {}}}, **responses(409)},
 )
 def report_html(
     ws: WorkspaceDep, who: CallerDep, period: PeriodPath, scope: ScopeQuery = None
@@ -123,7 +124,7 @@ def report_html(
     "/reports/{period}.pdf",
     summary="A period's published report (PDF)",
     response_class=Response,
-    responses={200: {"content": {"application/pdf": {}}}},
+    responses={200: {"content": {"application/pdf": {}}}, **responses(409)},
 )
 def report_pdf(
     ws: WorkspaceDep, who: CallerDep, period: PeriodPath, scope: ScopeQuery = None

@@ -9,14 +9,13 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from concord.api.deps import CallerDep, Office, OfficeDep, WorkspaceDep
-from concord.api.problems import PROBLEM_JSON
+from concord.api.problems import responses
 from concord.errors import SubmissionTooLarge
 from concord.ledger.receipts import Receipt
 from concord.submission import FORMAT, MAX_TABLE_BYTES, load_submission, submit
 
 router = APIRouter(tags=["statements"])
 
-_PROBLEM = {"content": {PROBLEM_JSON: {}}, "description": "a problem document (RFC 9457)"}
 _SUBMISSION_BODY: dict[str, Any] = {
     "requestBody": {
         "required": True,
@@ -77,11 +76,7 @@ def _take(office: Office, body: bytes) -> tuple[Receipt, bool]:
     responses={
         200: {"description": "already in the log: its receipt"},
         201: {"description": "appended: the receipt (index, inclusion proof, checkpoint)"},
-        400: _PROBLEM,
-        403: _PROBLEM,
-        409: _PROBLEM,
-        413: _PROBLEM,
-        422: _PROBLEM,
+        **responses(400, 403, 409, 413, 422),
     },
 )
 async def post_statement(request: Request, office: OfficeDep, who: CallerDep) -> JSONResponse:
@@ -97,7 +92,9 @@ async def post_statement(request: Request, office: OfficeDep, who: CallerDep) ->
     )
 
 
-@router.get("/receipts/{statement_id}", summary="A logged statement's receipt")
+@router.get(
+    "/receipts/{statement_id}", summary="A logged statement's receipt", responses=responses(404)
+)
 def get_receipt(statement_id: str, ws: WorkspaceDep, who: CallerDep) -> dict[str, Any]:
     """The receipt of a logged statement against the latest checkpoint."""
     del who
