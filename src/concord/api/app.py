@@ -10,10 +10,10 @@ import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from concord.api import docs, log, problems, reads, statements
-from concord.api.deps import Office
+from concord.api.deps import Office, caller
 from concord.config import Settings, load_settings
 from concord.workspace import Workspace, open_workspace
 
@@ -46,6 +46,9 @@ def create_app(source: Workspace | Settings) -> FastAPI:
         docs_url=None,
         redoc_url=None,
         openapi_url="/openapi.json",
+        # Every request passes the caller boundary; a route that scopes what it
+        # answers by caller takes ``CallerDep`` as well.
+        dependencies=[Depends(caller)],
     )
     app.state.office = Office(ws, threading.Lock())
     problems.install(app)

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from concord.api.deps import CallerDep, WorkspaceDep
+from concord.api.deps import WorkspaceDep
 from concord.api.problems import responses
 from concord.errors import NotFoundError
 from concord.ledger.export import entry_bundle, hash_tile
@@ -40,8 +40,7 @@ def _tile(data: bytes, width: int) -> Response:
 
 
 @router.get("/checkpoint", summary="The latest signed checkpoint (C2SP signed note)")
-def checkpoint(ws: WorkspaceDep, who: CallerDep) -> Response:
-    del who
+def checkpoint(ws: WorkspaceDep) -> Response:
     return Response(
         ws.ledger.latest_checkpoint(),
         media_type="text/plain; charset=utf-8",
@@ -51,15 +50,13 @@ def checkpoint(ws: WorkspaceDep, who: CallerDep) -> Response:
 
 # Declared before /tile/{level}/...: "entries" is not a tile level.
 @router.get("/tile/entries/{path:path}", summary="An entry bundle (tlog-tiles)")
-def entries_tile(path: str, ws: WorkspaceDep, who: CallerDep) -> Response:
-    del who
+def entries_tile(path: str, ws: WorkspaceDep) -> Response:
     index, width = _tile_index(path)
     return _tile(entry_bundle(ws.ledger, index, width), width)
 
 
 @router.get("/tile/{level}/{path:path}", summary="A hash tile (tlog-tiles)")
-def hash_tile_at(level: int, path: str, ws: WorkspaceDep, who: CallerDep) -> Response:
-    del who
+def hash_tile_at(level: int, path: str, ws: WorkspaceDep) -> Response:
     if not 0 <= level <= 63:
         raise NotFoundError(f"no tile level {level}: levels are 0 to 63")
     index, width = _tile_index(path)
@@ -69,35 +66,29 @@ def hash_tile_at(level: int, path: str, ws: WorkspaceDep, who: CallerDep) -> Res
 @router.get("/proof/inclusion", summary="Inclusion proof of a leaf (RFC 9162 §2.1.3)")
 def inclusion(
     ws: WorkspaceDep,
-    who: CallerDep,
     index: Annotated[int, Query(ge=0, description="leaf index")],
     size: Annotated[
         int | None, Query(ge=1, description="tree size (default: the latest checkpoint's)")
     ] = None,
 ) -> dict[str, Any]:
-    del who
     return inclusion_document(ws.ledger, index, size)
 
 
 @router.get("/proof/consistency", summary="Consistency proof (RFC 9162 §2.1.4)")
 def consistency(
     ws: WorkspaceDep,
-    who: CallerDep,
     old: Annotated[int, Query(ge=0, description="the older tree size")],
     new: Annotated[
         int | None, Query(ge=0, description="the newer tree size (default: the latest)")
     ] = None,
 ) -> dict[str, Any]:
-    del who
     return consistency_document(ws.ledger, old, new)
 
 
 @router.get("/entries", summary="A page of log entries, each with its envelope")
 def entries(
     ws: WorkspaceDep,
-    who: CallerDep,
     start: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
 ) -> dict[str, Any]:
-    del who
     return entry_page(ws.ledger, start, limit)

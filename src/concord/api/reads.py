@@ -14,7 +14,7 @@ from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from concord.api.deps import CallerDep, WorkspaceDep
+from concord.api.deps import WorkspaceDep
 from concord.api.problems import responses
 from concord.claims.views import claims_feature_collection
 from concord.compliance.views import published_findings
@@ -38,19 +38,16 @@ ScopeQuery = Annotated[
 @router.get("/treaty", summary="The treaty in force on a day, with its provenance")
 def treaty(
     ws: WorkspaceDep,
-    who: CallerDep,
     at: Annotated[date | None, Query(description="default: the day of the latest record")] = None,
     treaty_id: Annotated[str | None, Query(alias="treaty")] = None,
 ) -> dict[str, Any]:
-    del who
     day = at or ws.ledger.latest_record().at.date()
     with Session(ws.engine) as session:
         return treaty_document(session, day, treaty_id)
 
 
 @router.get("/principals", summary="The registered principals, roles and public keys")
-def principals(ws: WorkspaceDep, who: CallerDep) -> list[dict[str, Any]]:
-    del who
+def principals(ws: WorkspaceDep) -> list[dict[str, Any]]:
     return principals_view(ws.engine)
 
 
@@ -60,8 +57,7 @@ def principals(ws: WorkspaceDep, who: CallerDep) -> list[dict[str, Any]]:
     response_class=Response,
     responses={200: {"content": {GEOJSON: {}}}},
 )
-def claims(ws: WorkspaceDep, who: CallerDep) -> Response:
-    del who
+def claims(ws: WorkspaceDep) -> Response:
     with Session(ws.engine) as session:
         return _geojson(claims_feature_collection(session))
 
@@ -72,8 +68,7 @@ def claims(ws: WorkspaceDep, who: CallerDep) -> Response:
     response_class=Response,
     responses={200: {"content": {GEOJSON: {}}}},
 )
-def sites(ws: WorkspaceDep, who: CallerDep) -> Response:
-    del who
+def sites(ws: WorkspaceDep) -> Response:
     with Session(ws.engine) as session:
         return _geojson(sites_feature_collection(session))
 
@@ -85,19 +80,16 @@ def _geojson(document: dict[str, Any]) -> Response:
 @router.get("/findings", summary="The findings published for a period")
 def findings(
     ws: WorkspaceDep,
-    who: CallerDep,
     period: Annotated[
         str | None, Query(pattern=PERIOD, description="default: the latest published")
     ] = None,
 ) -> dict[str, Any]:
-    del who
     with Session(ws.engine) as session:
         return published_findings(session, BlobStore(ws.settings.blobs_dir), period)
 
 
 @router.get("/cases", summary="Dispute cases with their first time limits")
-def cases(ws: WorkspaceDep, who: CallerDep) -> list[dict[str, Any]]:
-    del who
+def cases(ws: WorkspaceDep) -> list[dict[str, Any]]:
     with Session(ws.engine) as session:
         return case_documents(session)
 
@@ -113,10 +105,7 @@ def _report(ws: WorkspaceDep, period: str, scope: str | None, fmt: ReportFormat)
     response_class=Response,
     responses={200: {"content": {"text/html": {}}}, **responses(409)},
 )
-def report_html(
-    ws: WorkspaceDep, who: CallerDep, period: PeriodPath, scope: ScopeQuery = None
-) -> Response:
-    del who
+def report_html(ws: WorkspaceDep, period: PeriodPath, scope: ScopeQuery = None) -> Response:
     return Response(_report(ws, period, scope, "html"), media_type="text/html; charset=utf-8")
 
 
@@ -126,8 +115,5 @@ def report_html(
     response_class=Response,
     responses={200: {"content": {"application/pdf": {}}}, **responses(409)},
 )
-def report_pdf(
-    ws: WorkspaceDep, who: CallerDep, period: PeriodPath, scope: ScopeQuery = None
-) -> Response:
-    del who
+def report_pdf(ws: WorkspaceDep, period: PeriodPath, scope: ScopeQuery = None) -> Response:
     return Response(_report(ws, period, scope, "pdf"), media_type="application/pdf")
