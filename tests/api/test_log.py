@@ -175,3 +175,5 @@ def test_entries_are_paged_in_log_order_up_to_the_signed_size(
     assert first["statement_id"] == "genesis"
     assert first["type"] == "identity.office_established"
     assert first["envelope"]["payloadType"] == "application/vnd.concord.statement+json"
+    assert first["statement"]["id"] == "genesis"
+    assert first["statement"]["body"]["log_verifier_key"] == long_log.verifier.vkey()

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from concord.errors import NotFoundError
+from concord.identity.dsse import parse_envelope
 from concord.ledger import store
 from concord.ledger.models import LedgerEntry
 from concord.ledger.service import Ledger
@@ -74,7 +75,8 @@ def consistency_document(ledger: Ledger, old: int, new: int | None = None) -> di
 
 
 def entry_page(ledger: Ledger, start: int, limit: int) -> dict[str, Any]:
-    """Entries ``start`` to ``start + limit - 1`` of the signed log, each with its envelope.
+    """Entries ``start`` to ``start + limit - 1`` of the signed log, each with its envelope
+    and the statement it signs.
 
     ``next`` is the start of the following page, or None after the last entry.
     """
@@ -101,6 +103,8 @@ def entry_page(ledger: Ledger, start: int, limit: int) -> dict[str, Any]:
             "type": type_,
             "author": author,
             "envelope": json.loads(bytes(entry)),
+            # The signed payload, decoded: what the envelope's signatures are over.
+            "statement": json.loads(parse_envelope(bytes(entry)).payload),
         }
         for idx, sid, type_, author, entry in rows
     ]
