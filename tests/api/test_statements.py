@@ -159,6 +159,9 @@ def test_an_unknown_receipt_is_a_404_problem(client: TestClient) -> None:
     answer = client.get("/receipts/no-such-statement")
     assert answer.status_code == 404
     assert answer.headers["content-type"] == PROBLEM
+    # The same type and title as an unknown route's (RFC 9457: one title per type).
+    unknown = client.get("/no/such/route").json()
+    assert (answer.json()["type"], answer.json()["title"]) == (unknown["type"], unknown["title"])
     assert "no-such-statement" in answer.json()["detail"]
 
 

@@ -17,7 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from concord.errors import ConcordError
+from concord.errors import ConcordError, NotFoundError
 
 PROBLEM_JSON = "application/problem+json"
 #: Problem types are URNs: they name the kind of problem and are not fetched.
@@ -63,8 +63,10 @@ def problem(status: int, title: str, detail: str, *, kind: str, **extra: Any) ->
 
 
 def _title(exc: ConcordError) -> str:
-    """``MalformedStatement`` → "Malformed statement"."""
-    return re.sub(r"(?<!^)(?=[A-Z])", " ", type(exc).__name__).capitalize()
+    """``MalformedStatement`` → "Malformed statement"; ``NotFoundError`` → "Not found"
+    (RFC 9457 §3.1.3: one title per problem type, the same as an unknown route's)."""
+    words = re.sub(r"(?<!^)(?=[A-Z])", " ", type(exc).__name__).capitalize()
+    return "Not found" if isinstance(exc, NotFoundError) else words
 
 
 def concord_problem(_request: Request, exc: Exception) -> JSONResponse:
