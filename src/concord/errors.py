@@ -12,6 +12,7 @@ nothing else in the code decides exit codes.
     ├── StorageError                  exit 74  HTTP 503   database unreachable or corrupt
     ├── StatementError                exit 65  HTTP 422   statement rejected before append
     │   ├── MalformedStatement                            not JSON, wrong schema, too large
+    │   │   └── SubmissionTooLarge             HTTP 413   a request body over the server's limit
     │   ├── SignatureError                                bad, missing or unknown signature
     │   ├── AuthorizationError        exit 77  HTTP 403   signer lacks the role
     │   └── ConflictError             exit 65  HTTP 409   id reused by a different statement
@@ -69,6 +70,12 @@ class StatementError(ConcordError):
 
 class MalformedStatement(StatementError):
     pass
+
+
+class SubmissionTooLarge(MalformedStatement):
+    """A submission sent to the server is larger than it takes; nothing was read into the log."""
+
+    http_status = 413
 
 
 class SignatureError(StatementError):

@@ -22,37 +22,13 @@ def list_cases(
     as_json: Annotated[bool, typer.Option("--json", help="print the cases as JSON")] = False,
 ) -> None:
     """List open cases with their first time limits (from the treaty's procedure)."""
-    from concord.disputes.service import first_deadlines, open_cases
+    from concord.disputes.service import case_documents, first_deadlines, open_cases
     from concord.treaty.registry import treaty_in_force
 
     with workspace(ctx) as ws, Session(ws.engine) as session:
         cases = open_cases(session)
         if as_json:
-            rows = []
-            for case in cases:
-                procedure = treaty_in_force(session, case.received).treaty.dispute_procedure
-                rows.append(
-                    {
-                        "case_id": case.case_id,
-                        "kind": case.kind,
-                        "state": case.status,
-                        "parties": case.parties.split(","),
-                        "received": case.received.isoformat(),
-                        "requirement": case.requirement,
-                        "period": case.period,
-                        "claims": [c for c in case.claims.split(",") if c],
-                        "deadlines": [
-                            {
-                                "stage": d.stage,
-                                "title": d.title,
-                                "kind": d.kind,
-                                "due": d.day.isoformat(),
-                                "cites": list(d.cites),
-                            }
-                            for d in first_deadlines(procedure, case.received)
-                        ],
-                    }
-                )
+            rows = case_documents(session)
             typer.echo(json.dumps(rows, indent=2, sort_keys=True))
             return
         table = Table(title=f"Cases ({len(cases)})")

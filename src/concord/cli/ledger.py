@@ -62,18 +62,15 @@ def proof(
     size: Annotated[int | None, typer.Argument(help="tree size (default: current)")] = None,
 ) -> None:
     """Print an inclusion or consistency proof as JSON."""
+    from concord.ledger.reads import consistency_document, inclusion_document
+
     with workspace(ctx) as ws:
-        n = ws.ledger.size() if size is None else size
         if kind == "inclusion":
-            hashes = ws.ledger.inclusion_proof(first, n)
-            body = {"index": first, "size": n}
+            body = inclusion_document(ws.ledger, first, size)
         elif kind == "consistency":
-            hashes = ws.ledger.consistency_proof(first, n)
-            body = {"old_size": first, "new_size": n}
+            body = consistency_document(ws.ledger, first, size)
         else:
             raise VerificationError(f"proof kind {kind!r}: expected inclusion or consistency")
-        body["root"] = _b64(ws.ledger.root(n))  # type: ignore[assignment]
-        body["proof"] = [_b64(h) for h in hashes]  # type: ignore[assignment]
         typer.echo(json.dumps(body, indent=2))
 
 

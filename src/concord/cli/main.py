@@ -41,6 +41,7 @@ def _register() -> None:
         ledger,
         quarter,
         scenario,
+        serve,
         statements,
     )
 
@@ -53,6 +54,7 @@ def _register() -> None:
     claims.register(app)
     scenario.register(app)
     demo.register(app)
+    serve.register(app)
     import concord.cli.treaty_record  # noqa: F401  (adds register, amend, show)
     from concord.cli.treaty import treaty_app
 

@@ -95,6 +95,7 @@ def show_treaty(
 ) -> None:
     """Print the treaty in force on a date, with the provenance of every amended value."""
     from concord.treaty.registry import registered_treaty
+    from concord.treaty.views import treaty_document
 
     try:
         day = date.fromisoformat(at) if at else None
@@ -105,36 +106,15 @@ def show_treaty(
             record_time = ws.ledger.latest_record()
             day = record_time.at.date()
             err.print(f"as of {record_time.describe()}", highlight=False)
+        if as_json:
+            typer.echo(
+                json.dumps(treaty_document(session, day, treaty_id), indent=2, sort_keys=True)
+            )
+            return
         record = registered_treaty(session, treaty_id)
         version = record.at(day)
     treaty = version.treaty
     status = "in force" if version.in_force else "not yet in force"
-    if as_json:
-        document = {
-            "treaty_id": treaty.id,
-            "title": treaty.title,
-            "at": day.isoformat(),
-            "in_force": version.in_force,
-            "documents": [
-                {
-                    "document_id": d.document_id,
-                    "kind": d.kind,
-                    "effective_date": str(d.effective_date),
-                    "log_index": d.log_index,
-                    "statement_id": d.statement_id,
-                    "sha256": d.sha256,
-                }
-                for d in record.documents
-            ],
-            "amendments": list(version.amendments),
-            "requirements": [
-                {"id": r.id, "kind": r.kind, "title": r.title, "cites": list(r.cites)}
-                for r in version.requirements()
-            ],
-            "provisions": [p.id for p in version.provisions()],
-        }
-        typer.echo(json.dumps(document, indent=2, sort_keys=True))
-        return
     out.print(f"[bold]{treaty.title}[/] ({treaty.id}) as on {day}: {status}")
     source = Table(title="Provenance: the documents this version is made of")
     for column in ("document", "kind", "effective", "log index", "statement", "sha256"):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -115,3 +116,33 @@ STATEMENT_TYPES = [
 
 def open_cases(session: Session) -> list[DisputeCase]:
     return list(session.scalars(select(DisputeCase).order_by(DisputeCase.log_index)))
+
+
+def case_documents(session: Session) -> list[dict[str, Any]]:
+    """Every case with its first time limits, as the document entry points render."""
+    rows: list[dict[str, Any]] = []
+    for case in open_cases(session):
+        procedure = treaty_in_force(session, case.received).treaty.dispute_procedure
+        rows.append(
+            {
+                "case_id": case.case_id,
+                "kind": case.kind,
+                "state": case.status,
+                "parties": case.parties.split(","),
+                "received": case.received.isoformat(),
+                "requirement": case.requirement,
+                "period": case.period,
+                "claims": [c for c in case.claims.split(",") if c],
+                "deadlines": [
+                    {
+                        "stage": d.stage,
+                        "title": d.title,
+                        "kind": d.kind,
+                        "due": d.day.isoformat(),
+                        "cites": list(d.cites),
+                    }
+                    for d in first_deadlines(procedure, case.received)
+                ],
+            }
+        )
+    return rows

@@ -9,15 +9,22 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from concord.errors import VerificationError
+from concord.errors import NotFoundError, VerificationError
 from concord.identity.preverify import SignaturePool
 from concord.ledger import store
-from concord.ledger.models import LedgerCheckpoint, LedgerNode
+from concord.ledger.models import LedgerCheckpoint, LedgerEntry, LedgerNode
 from concord.ledger.notes import NoteVerifier, open_checkpoint
 from concord.ledger.ranges import TileEntries
 from concord.ledger.service import Ledger
 from concord.ledger.statements import StatementRegistry
-from concord.ledger.tiles import TILE_HEIGHT, TileReader, write_tiles
+from concord.ledger.tiles import (
+    TILE_HEIGHT,
+    TILE_WIDTH,
+    TileReader,
+    encode_entry_bundle,
+    tile_bytes,
+    write_tiles,
+)
 from concord.ledger.verify import PARALLEL_FROM, VerifyReport, verify_entries
 
 Progress = Callable[[int], None]
@@ -53,6 +60,55 @@ def export_tiles(ledger: Ledger, directory: Path, blobs_dir: Path | None = None)
                     destination.parent.mkdir(parents=True, exist_ok=True)
                     shutil.copyfile(blob, destination)
     return size
+
+
+def _published_size(session: Session) -> int:
+    latest = store.latest_checkpoint(session)
+    if latest is None:
+        raise VerificationError("the log is empty: no checkpoint has been signed")
+    return latest.size
+
+
+def _check_tile(what: str, index: int, width: int, available: int, size: int) -> None:
+    # tlog-tiles: a tile of width W at index N exists once the tree has N*256 + W items
+    # at its level; a partial tile is a prefix of the full tile it grows into.
+    if not 0 < width <= TILE_WIDTH or index * TILE_WIDTH + width > available:
+        raise NotFoundError(
+            f"{what} {index} of width {width} is not in the log at its checkpoint of size {size}"
+        )
+
+
+def hash_tile(ledger: Ledger, level: int, index: int, width: int = TILE_WIDTH) -> bytes:
+    """The bytes of one hash tile of the log at its latest checkpoint, as exported.
+
+    The same :func:`~concord.ledger.tiles.tile_bytes` builds every tile of
+    :func:`export_tiles`, so a served tile and an exported tile are the same bytes.
+    """
+    with Session(ledger.engine) as session:
+        size = _published_size(session)
+        tree_level = level * TILE_HEIGHT
+        _check_tile(f"hash tile {level}/", index, width, size >> tree_level, size)
+        first = index * TILE_WIDTH
+        nodes = store.fetch_nodes(session, [(tree_level, first + i) for i in range(width)])
+    return tile_bytes(level, index, width, nodes)
+
+
+def entry_bundle(ledger: Ledger, index: int, width: int = TILE_WIDTH) -> bytes:
+    """The bytes of one entry bundle of the log at its latest checkpoint, as exported."""
+    with Session(ledger.engine) as session:
+        size = _published_size(session)
+        _check_tile("entry bundle", index, width, size, size)
+        first = index * TILE_WIDTH
+        entries = session.scalars(
+            select(LedgerEntry.entry)
+            .where(LedgerEntry.idx >= first, LedgerEntry.idx < first + width)
+            .order_by(LedgerEntry.idx)
+        ).all()
+    if len(entries) != width:
+        raise VerificationError(
+            f"the log holds {len(entries)} entries under entry bundle {index}, not {width}"
+        )
+    return encode_entry_bundle([bytes(e) for e in entries])
 
 
 def verify_tiles(

@@ -74,6 +74,31 @@ def entries_path(index: int, width: int | None = None) -> str:
     return f"tile/entries/{_encode_index(index)}{_suffix(width)}"
 
 
+def parse_tile_index(text: str) -> tuple[int, int]:
+    """The tile index and width of a path tail like ``x001/x234/067.p/12``.
+
+    The inverse of the paths above: only the one canonical spelling of an index is
+    accepted (tlog-tiles gives each tile exactly one path), and a full tile has width
+    256. Anything else is a :class:`ValueError`.
+    """
+    width = TILE_WIDTH
+    if ".p/" in text:
+        text, _, width_text = text.partition(".p/")
+        if not width_text.isdigit() or not 0 < int(width_text) < TILE_WIDTH:
+            raise ValueError(f"partial tile width {width_text!r}: expected 1 to 255")
+        width = int(width_text)
+        if width_text != str(width):
+            raise ValueError(f"partial tile width {width_text!r}: not in its canonical form")
+    groups = text.split("/")
+    digits = [g.removeprefix("x") if n < len(groups) - 1 else g for n, g in enumerate(groups)]
+    if any(len(d) != 3 or not d.isdigit() or not d.isascii() for d in digits):
+        raise ValueError(f"tile index {text!r}: expected groups of three digits like x001/234")
+    index = int("".join(digits))
+    if _encode_index(index) != text:
+        raise ValueError(f"tile index {text!r}: not in its canonical form")
+    return index, width
+
+
 def tiles_for_size(size: int) -> list[TileId]:
     """Every hash tile ``(level, index, width)`` a tree of ``size`` needs, by level.
 

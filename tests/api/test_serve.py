@@ -1,0 +1,112 @@
+"""``concord serve`` runs the API on a workspace as a real server process."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+
+from cli_run import ENV, concord
+from concord.identity.keys import SigningKey
+from concord.workspace import sign_statement
+from factories import T0, principal_body
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait_for(url: str, server: subprocess.Popen[bytes]) -> httpx.Response:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            pytest.fail(f"concord serve exited with {server.returncode}")
+        try:
+            return httpx.get(url, timeout=5)
+        except httpx.TransportError:
+            time.sleep(0.2)
+    pytest.fail(f"concord serve did not answer {url} within 60 s")
+
+
+@contextmanager
+def serving(home: Path, folder: Path, workers: int) -> Iterator[str]:
+    """``concord serve`` on ``home`` as a process; yields its base URL, stops it after."""
+    port = _free_port()
+    env = {**os.environ, **ENV}
+    env.pop("CONCORD_DATABASE_URL")
+    command = [sys.executable, "-m", "concord", "--home", str(home), "serve", "--port", str(port)]
+    log = folder / "server.log"
+    with log.open("wb") as output:
+        server = subprocess.Popen(
+            [*command, "--workers", str(workers)], env=env, stdout=output, stderr=output
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_for(f"{base}/log/checkpoint", server)
+        yield base
+    finally:
+        server.send_signal(signal.SIGINT)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+    assert server.returncode == 0, log.read_text()
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_concord_serve_answers_the_checkpoint_the_cli_prints(
+    office: tuple[Path, Path], workers: int, tmp_path: Path
+) -> None:
+    home, _ = office
+    with serving(home, tmp_path, workers) as base:
+        answer = httpx.get(f"{base}/log/checkpoint")
+        assert answer.status_code == 200
+        assert answer.headers["cache-control"] == "no-cache"
+        assert answer.text == concord(home, "checkpoint").stdout
+
+
+def test_two_workers_append_concurrent_submissions_each_once(
+    office: tuple[Path, Path], tmp_path: Path
+) -> None:
+    home, _ = office
+    office_key = SigningKey.load(home / "keys" / "office.json")
+    envelopes = [
+        sign_statement(
+            office_key,
+            "identity.principal_registered",
+            principal_body(f"inspector-{n}", SigningKey.generate(f"inspector-{n}"), "inspector"),
+            issued_at=T0 + timedelta(days=200),
+            statement_id=f"register-inspector-{n}",
+        ).canonical_bytes()
+        for n in range(16)
+    ]
+    before = int(concord(home, "checkpoint").stdout.splitlines()[1])
+    with serving(home, tmp_path, 2) as base, ThreadPoolExecutor(8) as pool:
+        answers = list(
+            pool.map(lambda body: httpx.post(f"{base}/statements", content=body), envelopes)
+        )
+    assert [a.status_code for a in answers] == [201] * 16
+    indices = sorted(a.json()["index"] for a in answers)
+    assert indices == list(range(before, before + 16))
+    verified = concord(home, "verify", "--json")
+    assert '"verified": true' in verified.stdout
+
+
+def test_concord_serve_refuses_a_folder_without_a_workspace(tmp_path: Path) -> None:
+    run = concord(tmp_path / "none", "serve", "--port", str(_free_port()), ok=False)
+    assert run.returncode == 78
+    assert "no Concord workspace" in run.stderr
