@@ -289,3 +289,25 @@ def test_treaty_and_claim_read_as_json(cycle: Cycle) -> None:
     assert claim["claim_id"] == claim_id
     assert claim["history"]
     assert claim["history"][0]["log_index"] >= 0
+
+
+@pytest.mark.parametrize("command", [["cases", "list"], ["principals", "list"], ["treaty", "show"]])
+def test_tables_on_a_narrow_terminal_fold_values_instead_of_cutting_them(
+    cycle: Cycle, command: list[str]
+) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, COLUMNS="60", CONCORD_VERIFY_WORKERS="0", CONCORD_DATABASE_URL="")
+    shown = subprocess.run(
+        [sys.executable, "-m", "concord", "--home", str(cycle.home), *command],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    lines = shown.splitlines()
+    assert lines
+    assert max(len(line) for line in lines) <= 60
+    assert "…" not in shown  # Rich's mark of a cut value

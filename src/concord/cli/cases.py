@@ -7,10 +7,9 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
 from sqlalchemy.orm import Session
 
-from concord.cli.common import workspace
+from concord.cli.common import Table, workspace
 
 cases_app = typer.Typer(no_args_is_help=True, help="Dispute cases opened by the office.")
 out = Console(highlight=False)

@@ -9,9 +9,8 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
-from concord.cli.common import workspace
+from concord.cli.common import Table, workspace
 from concord.errors import ClaimError
 from concord.workspace import Workspace
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import typer
+from rich import table as rich_table
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from concord.config import Settings
@@ -35,3 +37,18 @@ def progress_bar(transient: bool = True) -> Progress:
         TimeElapsedColumn(),
         transient=transient,
     )
+
+
+class Table(rich_table.Table):
+    """A Rich table that never cuts a value: on a narrow terminal a cell wraps, and a
+    value without spaces (an id, a key, a hash) folds onto the next line, instead of
+    ending in an ellipsis."""
+
+    def __init__(self, *headers: str | rich_table.Column, **options: Any) -> None:
+        super().__init__(*headers, **options)
+        for column in self.columns:
+            column.overflow = "fold"
+
+    def add_column(self, *args: Any, **options: Any) -> None:
+        options.setdefault("overflow", "fold")
+        super().add_column(*args, **options)

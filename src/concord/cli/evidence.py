@@ -9,9 +9,8 @@ from typing import Annotated, get_args
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
-from concord.cli.common import progress_bar, workspace
+from concord.cli.common import Table, progress_bar, workspace
 from concord.errors import EvidenceError
 from concord.identity.keys import SigningKey
 

@@ -10,9 +10,8 @@ from typing import Annotated
 import typer
 from pydantic import BaseModel, ValidationError
 from rich.console import Console
-from rich.table import Table
 
-from concord.cli.common import workspace
+from concord.cli.common import Table, workspace
 from concord.errors import ConfigurationError, MalformedStatement
 from concord.identity.keys import PublicKey, SigningKey
 from concord.identity.schemas import KeyRevoked, KeyRotated, PrincipalRegistered

@@ -9,10 +9,9 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
 from sqlalchemy.orm import Session
 
-from concord.cli.common import workspace
+from concord.cli.common import Table, workspace
 from concord.cli.treaty import treaty_app
 from concord.errors import TreatyError
 
@@ -127,7 +126,7 @@ def show_treaty(
             str(doc.effective_date),
             str(doc.log_index),
             doc.statement_id,
-            doc.sha256[:16] + "…",
+            doc.sha256,
         )
     out.print(source)
     if version.provenance:
