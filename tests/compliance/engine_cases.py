@@ -43,10 +43,12 @@ def case_store(
     period: str,
     *,
     as_of: date = date(2188, 3, 1),
+    statements: list[dict[str, Any]] | None = None,
     evidence: dict[str, list[dict[str, Any]]] | None = None,
     treaty: Treaty = TREATY,
 ) -> Iterator[tuple[duckdb.DuckDBPyConnection, TreatyVersion]]:
-    """An analytic store holding ``evidence``, and the treaty version of ``as_of``."""
+    """An analytic store holding ``statements`` and ``evidence``, and the treaty version
+    of ``as_of``."""
     case = TreatyTestCase.model_validate(
         {
             "format": "concord-treaty-test/1",
@@ -56,7 +58,7 @@ def case_store(
             "as_of": as_of,
             "period": period,
             "requirements": requirements,
-            "given": {"statements": [], "evidence": evidence or {}},
+            "given": {"statements": statements or [], "evidence": evidence or {}},
             "expect": {"findings": []},
         }
     )
@@ -80,26 +82,15 @@ def findings_in_turn(
 ) -> list[list[Finding]]:
     """The findings of each period, evaluated one after another on one store (the
     store is built for the first period; the evidence is the same for every period)."""
-    period = periods[0]
-    case = TreatyTestCase.model_validate(
-        {
-            "format": "concord-treaty-test/1",
-            "id": "hand-built",
-            "treaty": "station-unity",
-            "description": "hand-built evidence",
-            "as_of": as_of,
-            "period": period,
-            "requirements": requirements,
-            "given": {"statements": statements or [], "evidence": evidence or {}},
-            "expect": {"findings": []},
-        }
-    )
-    version = treaty_at(treaty, [], as_of)
-    wanted = [r for r in version.requirements() if r.id in requirements]
-    request = CaseRequest(
-        case=case, treaty=version, period=parse_period(period), requirements=wanted
-    )
-    with build_case_store(request) as con:
+    with case_store(
+        requirements,
+        periods[0],
+        as_of=as_of,
+        statements=statements,
+        evidence=evidence,
+        treaty=treaty,
+    ) as (con, version):
+        wanted = [r for r in version.requirements() if r.id in requirements]
         return [
             evaluate_requirements(con, version, parse_period(p), wanted, as_of=as_of)
             for p in periods
