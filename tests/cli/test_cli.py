@@ -175,3 +175,26 @@ def test_commands_start_without_loading_scipy() -> None:
     probe = "import sys, concord.cli.main, concord.registry; print('scipy' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "False"
+
+
+def test_verify_replays_the_log_and_names_an_edited_projection(tmp_path: Path) -> None:
+    import shutil
+    import sqlite3
+
+    here = tmp_path / "data"
+    concord(here, "init", "--established", "2187-01-15T09:00:00Z")
+    concord(
+        here, "treaty", "register", str(station_unity_path()), "--issued-at", "2187-01-15T11:00:00Z"
+    )
+    out = concord(here, "verify").stdout
+    assert "every table matches a replay of the log" in out
+    copy = tmp_path / "copy"
+    shutil.copytree(here, copy)
+    with sqlite3.connect(copy / "concord.db") as db:
+        db.execute("UPDATE treaty_document SET document = document || ' '")
+    crypto_only = concord_process(copy, "verify", "--no-replay")
+    assert crypto_only.returncode == 0  # the log itself is intact...
+    proc = concord_process(copy, "verify")
+    assert proc.returncode == 2  # ...but a table no longer says what it says
+    assert "the tables differ from a replay of the log" in proc.stderr
+    assert "treaty_document" in proc.stderr

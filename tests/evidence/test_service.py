@@ -206,3 +206,22 @@ def test_a_refresh_brings_the_claims_tables_of_an_older_store_to_their_current_s
         columns = [r[0] for r in con.execute("DESCRIBE claims").fetchall()]
         assert columns[0] == "period"
         assert con.execute("SELECT count(*) FROM holder_areas").fetchone() == (0,)
+
+
+def test_a_principal_repointed_in_the_table_still_acts_for_its_own_party(
+    station: Station,
+) -> None:
+    """Who acts for which party comes from the signed registration, not the table."""
+    from concord.workspace import open_workspace
+    from factories import tamper_log
+
+    tamper_log(
+        station.ws, "UPDATE identity_principal SET party = 'EF' WHERE principal_id = 'pa-ministry'"
+    )
+    office = open_workspace(station.ws.settings)  # the office restarted after the edit
+    size = office.ledger.size()
+    good = csv_bytes(EXTRACTION, "SB-N-03,ore,4100,t,40")
+    with pytest.raises(AuthorizationError, match="acts for PA and may not file for party EF"):
+        file_declaration(office, station.keys["PA"], "extraction", "EF", "2187-Q2", good, Q2_FILED)
+    assert office.ledger.size() == size
+    office.close()

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from concord.claims.geometry import ClaimShape, fit_to_sector
 from concord.claims.rules import sector_in_force
 from concord.errors import AuthorizationError, ClaimError
-from concord.identity.models import Principal
+from concord.identity.state import acting_principal
 from concord.ledger.statements import Statement
 from concord.treaty.models import Party
 from concord.treaty.registry import treaty_in_force
@@ -36,8 +36,10 @@ def treaty_on_entry(session: Session, statement: Statement) -> TreatyVersion:
 
 def acting_for(session: Session, statement: Statement, holder: str) -> None:
     """The author must be a principal acting for ``holder`` (a treaty party id)."""
-    principal = session.get(Principal, statement.author)
-    party = principal.party if principal is not None else None
+    try:
+        party, _ = acting_principal(session, statement.author)
+    except AuthorizationError:
+        party = None
     if party != holder:
         acts = f"acts for {party}" if party else "acts for no treaty party"
         raise AuthorizationError(

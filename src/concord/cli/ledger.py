@@ -156,11 +156,30 @@ def verify(
     ] = None,
     vkey: VkeyOption = None,
     trust_export_key: TrustExportOption = False,
+    witness: Annotated[
+        list[Path] | None,
+        typer.Option(
+            help="a witness's verifier key (repeatable): accept the log only with a quorum "
+            "of their cosignatures on a checkpoint"
+        ),
+    ] = None,
+    quorum: Annotated[
+        int | None, typer.Option(help="cosignatures needed (default: every --witness)")
+    ] = None,
+    replay: Annotated[
+        bool,
+        typer.Option(
+            help="also replay every statement's domain checks and compare the projections "
+            "(a workspace only; --no-replay checks signatures, roles and the tree alone)"
+        ),
+    ] = True,
     as_json: Annotated[bool, typer.Option("--json", help="print the result as JSON")] = False,
 ) -> None:
     """Check the whole log end to end; names the first bad entry and exits non-zero.
 
-    An export is checked against the office's key given from outside it (--vkey).
+    On a workspace it also replays the log into fresh tables and compares them with the
+    live ones, as `concord rebuild` does. An export is checked against the office's key
+    given from outside it (--vkey).
     """
     verifier = _verifier(ctx, key, tiles, vkey=vkey, trust_export_key=trust_export_key)
     trusted_note = trusted.read_text() if trusted else None
@@ -194,16 +213,35 @@ def verify(
                 report = verify_database(
                     ws.ledger, verifier, trusted_note=trusted_note, progress=advance
                 )
+                if replay:
+                    replay_task = bar.add_task("replaying", total=report.size)
+                    replayed = rebuild_log(
+                        ws.ledger,
+                        ws.ledger.registry,
+                        progress=lambda n: bar.advance(replay_task, n),
+                    )
+                    if replayed.differences:
+                        raise VerificationError(
+                            "the tables differ from a replay of the log",
+                            details=replayed.differences,
+                        )
+    witnessed = None
+    if witness:
+        from concord.cli.witness import require_quorum
+
+        witnessed = require_quorum(_checkpoint_notes(ctx, tiles), verifier, witness, quorum)
     if as_json:
         typer.echo(
             json.dumps(
                 {
+                    "witnessed": witnessed,
                     "verified": True,
                     "size": report.size,
                     "statements": report.statements,
                     "checkpoints": report.checkpoints,
                     "root": _b64(report.root),
                     "trusted_size": None if report.trusted is None else report.trusted.size,
+                    "replayed": replay and tiles is None,
                 },
                 sort_keys=True,
             )
@@ -213,8 +251,24 @@ def verify(
         f"[green]verified[/]: {report.size} entries, {report.statements} signatures and roles, "
         f"{report.checkpoints} checkpoint(s); root {_b64(report.root)}"
     )
+    if replay and tiles is None:
+        out.print("replayed: every table matches a replay of the log")
     if report.trusted is not None:
         out.print(f"extends the trusted checkpoint of size {report.trusted.size}")
+    if witnessed is not None:
+        out.print(witnessed)
+
+
+def _checkpoint_notes(ctx: typer.Context, tiles: Path | None) -> list[str]:
+    """The signed checkpoints of the log being verified (an export ships its latest)."""
+    if tiles is not None:
+        return [(tiles / "checkpoint").read_text()]
+    from sqlalchemy.orm import Session
+
+    from concord.ledger import store
+
+    with workspace(ctx) as ws, Session(ws.engine) as session:
+        return store.all_checkpoint_notes(session)
 
 
 def rebuild(ctx: typer.Context) -> None:

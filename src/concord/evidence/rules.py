@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from concord.errors import AuthorizationError, EvidenceError, TreatyError
 from concord.evidence.models import EvidenceSite
 from concord.identity import roles
-from concord.identity.models import Principal
+from concord.identity.state import acting_principal
 from concord.treaty.calendar import Period, parse_period
 from concord.treaty.geometry_checks import sector_polygon
 from concord.treaty.models import Party, Sector
@@ -66,20 +66,14 @@ def treaty_period(session: Session, period_id: str) -> tuple[TreatyVersion, Peri
     return version, kind_guess
 
 
-def principal(session: Session, principal_id: str) -> Principal:
-    found = session.get(Principal, principal_id)
-    if found is None:
-        raise AuthorizationError(f"principal {principal_id!r} is not registered")
-    return found
-
-
 def check_acts_for(session: Session, author: str, party_id: str) -> None:
-    """The author must act for ``party_id`` (``Principal.party``), unless it is the office."""
-    who = principal(session, author)
-    if roles.OFFICE in who.roles.split(","):
+    """The author must act for ``party_id`` (its registration's ``party``, as the signed
+    log has it), unless it is the office."""
+    party, held = acting_principal(session, author)
+    if roles.OFFICE in held:
         return
-    if who.party != party_id:
-        acting = f"acts for {who.party}" if who.party else "acts for no party"
+    if party != party_id:
+        acting = f"acts for {party}" if party else "acts for no party"
         raise AuthorizationError(f"{author} {acting} and may not file for party {party_id}")
 
 

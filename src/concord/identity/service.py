@@ -18,8 +18,7 @@ from concord.identity.schemas import (
     OfficeEstablished,
     PrincipalRegistered,
 )
-from concord.identity.state import GENESIS_TYPE, IdentityState, KeyRecord, PrincipalRecord
-from concord.ledger.models import LedgerEntry
+from concord.identity.state import GENESIS_TYPE
 from concord.ledger.statements import Statement, StatementType
 from concord.storage.buffer import buffered_insert, flush_inserts
 
@@ -142,42 +141,6 @@ STATEMENT_TYPES = [
 ]
 
 IDENTITY_TYPES = frozenset(kind.name for kind in STATEMENT_TYPES)
-
-
-def load_identity_state(session: Session, genesis: Statement | None) -> IdentityState:
-    """Rebuild the in-memory identity state from the projection tables."""
-    state = IdentityState()
-    for principal in session.scalars(select(Principal)):
-        state.principals[principal.principal_id] = PrincipalRecord(
-            principal.principal_id,
-            principal.name,
-            frozenset(principal.roles.split(",")),
-            principal.party,
-        )
-    for key in session.scalars(select(PrincipalKey)):
-        valid_from = key.valid_from
-        if valid_from.tzinfo is None:
-            valid_from = valid_from.replace(tzinfo=UTC)
-        state.add_key(
-            key.principal_id,
-            key.key_id,
-            KeyRecord(
-                bytes(key.public_key),
-                valid_from,
-                key.revoked,
-                None if key.revoked_from is None else _utc(key.revoked_from),
-            ),
-        )
-    if genesis is not None:
-        body = genesis.body
-        assert isinstance(body, OfficeEstablished)
-        state.office_id = body.principal_id
-        state.log_verifier_key = body.log_verifier_key
-    return state
-
-
-def genesis_entry(session: Session) -> bytes | None:
-    return session.scalar(select(LedgerEntry.entry).where(LedgerEntry.idx == 0))
 
 
 def principals_view(engine: Engine) -> list[dict[str, Any]]:

@@ -8,14 +8,16 @@ until the entry that revoked it, and only statements issued on or after its
 
 from __future__ import annotations
 
+import base64
 import binascii
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import lru_cache
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from pydantic import BaseModel
+from sqlalchemy.orm import Session
 
 from concord.errors import AuthorizationError, SignatureError
 from concord.identity.dsse import pae
@@ -206,6 +208,49 @@ class IdentityState:
         return IdentityState(
             dict(self.principals), dict(self.key_owner), self.office_id, self.log_verifier_key
         )
+
+    def to_plain(self) -> dict[str, Any]:
+        """The state as JSON-ready values, in a fixed order (for a signed snapshot)."""
+        return {
+            "office_id": self.office_id,
+            "log_verifier_key": self.log_verifier_key,
+            "principals": [
+                [
+                    p.principal_id,
+                    p.name,
+                    sorted(p.roles),
+                    p.party,
+                    [
+                        [
+                            key_id,
+                            base64.b64encode(k.public_key).decode(),
+                            k.valid_from.isoformat(),
+                            k.revoked,
+                            None if k.revoked_from is None else k.revoked_from.isoformat(),
+                        ]
+                        for key_id, k in p.keys.items()
+                    ],
+                ]
+                for p in self.principals.values()
+            ],
+        }
+
+    @classmethod
+    def from_plain(cls, plain: dict[str, Any]) -> IdentityState:
+        """The state :meth:`to_plain` gave."""
+        state = cls(office_id=plain["office_id"], log_verifier_key=plain["log_verifier_key"])
+        for principal_id, name, roles, party, keys in plain["principals"]:
+            record = PrincipalRecord(principal_id, name, _role_set(tuple(roles)), party)
+            for key_id, public, valid_from, revoked, revoked_from in keys:
+                record.keys[key_id] = KeyRecord(
+                    base64.b64decode(public),
+                    datetime.fromisoformat(valid_from),
+                    revoked,
+                    None if revoked_from is None else datetime.fromisoformat(revoked_from),
+                )
+                state.key_owner[key_id] = principal_id
+            state.principals[principal_id] = record
+        return state
 
     def authorize(
         self,
@@ -455,3 +500,33 @@ def _public_key(encoded: str, key_id: str) -> bytes | str:
     if compute_key_id(public) != key_id:
         return "key.key_id does not match key.public_key"
     return public
+
+
+#: Where the sequencer puts its identity state for the checks it runs (session.info).
+_SESSION_KEY = "concord.identity"
+
+
+def attach_identity(session: Session, state: IdentityState) -> None:
+    """Let the statement checks run in ``session`` see ``state`` (the sequencer's,
+    derived from the signed log) as who is who."""
+    session.info[_SESSION_KEY] = state
+
+
+def acting_principal(session: Session, principal_id: str) -> tuple[str | None, frozenset[str]]:
+    """The party ``principal_id`` acts for and its roles, as the signed log says.
+
+    Raises AuthorizationError for a principal the log never registered. Outside the
+    sequencer (no state attached to the session) the identity tables are read instead.
+    """
+    state = session.info.get(_SESSION_KEY)
+    if isinstance(state, IdentityState):
+        record = state.principals.get(principal_id)
+        if record is None:
+            raise AuthorizationError(f"principal {principal_id!r} is not registered")
+        return record.party, record.roles
+    from concord.identity.models import Principal
+
+    found = session.get(Principal, principal_id)
+    if found is None:
+        raise AuthorizationError(f"principal {principal_id!r} is not registered")
+    return found.party, frozenset(found.roles.split(","))

@@ -12,7 +12,10 @@ from typing import Any
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from concord.errors import VerificationError
+from concord.identity.models import Principal, PrincipalKey
 from concord.identity.preverify import SignaturePool
+from concord.identity.state import IdentityState
 from concord.ledger import store
 from concord.ledger.notes import NoteSigner, NoteVerifier
 from concord.ledger.ranges import DatabaseEntries
@@ -26,7 +29,7 @@ from concord.storage.resources import copy_attachments
 
 Progress = Callable[[int], None]
 #: Tables that depend on batch boundaries rather than on the log's contents.
-NOT_REPLAYED = frozenset({"ledger_checkpoint", "alembic_version"})
+NOT_REPLAYED = frozenset({"ledger_checkpoint", "ledger_snapshot", "alembic_version"})
 
 
 def verify_database(
@@ -69,7 +72,80 @@ def verify_database(
             source=DatabaseEntries(url.render_as_string(hide_password=False)) if parallel else None,
             size=size,
             parallel_from=parallel_from,
+            check_identity=lambda replayed: check_identity_tables(session, replayed),
         )
+
+
+def check_identity_tables(session: Session, replayed: IdentityState) -> None:
+    """The identity tables must say what the log says: every principal with its name,
+    roles and party, every key with its public key, start and revocation."""
+    stored = _stored_identity(session)
+    expected = {
+        p.principal_id: (
+            p.name,
+            tuple(sorted(p.roles)),
+            p.party,
+            {
+                key_id: (
+                    k.public_key,
+                    _utc_naive(k.valid_from),
+                    k.revoked,
+                    None if k.revoked_from is None else _utc_naive(k.revoked_from),
+                )
+                for key_id, k in p.keys.items()
+            },
+        )
+        for p in replayed.principals.values()
+    }
+    problems: list[str] = []
+    for pid in sorted(set(stored) | set(expected)):
+        have, want = stored.get(pid), expected.get(pid)
+        if have is None:
+            problems.append(f"principal {pid}: registered in the log, missing from the table")
+        elif want is None:
+            problems.append(f"principal {pid}: in the table but never registered in the log")
+        else:
+            for what, a, b in zip(("name", "roles", "party"), have[:3], want[:3], strict=True):
+                if a != b:
+                    problems.append(f"principal {pid}: the table's {what} {a!r}, the log's {b!r}")
+            for key_id in sorted(set(have[3]) | set(want[3])):
+                if have[3].get(key_id) != want[3].get(key_id):
+                    problems.append(f"principal {pid}: key {key_id} differs from the log")
+    if problems:
+        raise VerificationError(
+            f"the identity tables differ from the identity statements in the log "
+            f"({len(problems)} difference(s)): {problems[0]}",
+            details=problems[:20],
+        )
+
+
+_StoredKey = tuple[bytes, datetime, bool, datetime | None]
+
+
+def _utc_naive(value: datetime) -> datetime:
+    return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
+
+
+def _stored_identity(
+    session: Session,
+) -> dict[str, tuple[str, tuple[str, ...], str | None, dict[str, _StoredKey]]]:
+    keys: dict[str, dict[str, _StoredKey]] = {}
+    for key in session.scalars(select(PrincipalKey)):
+        keys.setdefault(key.principal_id, {})[key.key_id] = (
+            bytes(key.public_key),
+            _utc_naive(key.valid_from),
+            bool(key.revoked),
+            None if key.revoked_from is None else _utc_naive(key.revoked_from),
+        )
+    return {
+        p.principal_id: (
+            p.name,
+            tuple(sorted(p.roles.split(","))),
+            p.party,
+            keys.get(p.principal_id, {}),
+        )
+        for p in session.scalars(select(Principal))
+    }
 
 
 @dataclass(frozen=True, slots=True)

@@ -345,6 +345,21 @@ class Frontier:
         frontier._size = size
         return frontier
 
+    @classmethod
+    def from_edge(cls, size: int, edge: Sequence[bytes]) -> Frontier:
+        """The frontier of the tree of ``size`` whose right edge is ``edge`` (as :attr:`edge`)."""
+        if len(edge) != size.bit_count() or any(len(h) != 32 for h in edge):
+            raise ValueError(f"a tree of {size} leaves has {size.bit_count()} edge hashes")
+        frontier = cls()
+        frontier._edge = list(edge)
+        frontier._size = size
+        return frontier
+
+    @property
+    def edge(self) -> tuple[bytes, ...]:
+        """The perfect-subtree hashes of the right edge, largest first."""
+        return tuple(self._edge)
+
     @property
     def size(self) -> int:
         """How many leaves the tree holds."""

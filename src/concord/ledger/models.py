@@ -42,3 +42,16 @@ class LedgerCheckpoint(Base):
     size: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     root: Mapped[bytes] = mapped_column(LargeBinary(32))
     note: Mapped[str] = mapped_column(Text)
+
+
+class LedgerSnapshot(Base):
+    """The sequencer's state at a log size, signed by the office: who may sign what
+    (replayed from the identity statements) and the tree's right edge. A cache: the
+    sequencer trusts it only under the office's signature and replays the entries
+    after it, checking them against the latest signed checkpoint."""
+
+    __tablename__ = "ledger_snapshot"
+
+    size: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    state: Mapped[bytes] = mapped_column(LargeBinary)
+    signature: Mapped[bytes] = mapped_column(LargeBinary(64))

@@ -19,6 +19,8 @@ from concord.identity.keys import verify_signature
 
 _ED25519 = b"\x01"
 _DASH = "\u2014 "
+#: What the office's own records (not notes) are signed under.
+RECORD_CONTEXT = b"concord office record\x00"
 
 
 def note_key_id(name: str, public_key: bytes) -> bytes:
@@ -69,6 +71,12 @@ class NoteSigner:
             raise ConfigurationError("checkpoint signer key: key hash does not match")
         return signer
 
+    def sign_record(self, message: bytes) -> bytes:
+        """Sign one of the office's own records (not a note): the signed bytes are
+        :data:`RECORD_CONTEXT` followed by ``message``, which no note text can equal (a
+        note's text never holds a NUL byte)."""
+        return bytes(nacl.signing.SigningKey(self.seed).sign(RECORD_CONTEXT + message).signature)
+
     def sign(self, text: str) -> str:
         """Sign note ``text`` (which must end in a newline) and return the whole note."""
         if not text.endswith("\n"):
@@ -104,6 +112,10 @@ class NoteVerifier:
         if note_key_id(verifier.name, verifier.public_key).hex() != parts[1]:
             raise ConfigurationError("verifier key: key hash does not match the key")
         return verifier
+
+    def check_record(self, message: bytes, signature: bytes) -> bool:
+        """Whether ``signature`` is this key's :meth:`NoteSigner.sign_record` of ``message``."""
+        return verify_signature(self.public_key, RECORD_CONTEXT + message, signature)
 
     def open(self, note: str) -> str:
         """Return the note text if this key signed it; raise VerificationError otherwise."""

@@ -23,13 +23,14 @@ from sqlalchemy.orm import Session
 from concord.errors import ConflictError, NotFoundError, StatementError, VerificationError
 from concord.identity.dsse import Envelope
 from concord.identity.preverify import SignaturePool, Triple
-from concord.identity.service import IDENTITY_TYPES, genesis_entry, load_identity_state
-from concord.identity.state import IdentityState
-from concord.ledger import merkle, store
+from concord.identity.service import IDENTITY_TYPES
+from concord.identity.state import IdentityState, attach_identity
+from concord.ledger import merkle, store, trusted
 from concord.ledger.models import LedgerCheckpoint, LedgerEntry
 from concord.ledger.notes import Checkpoint, NoteSigner
 from concord.ledger.receipts import Receipt
 from concord.ledger.statements import Statement, StatementRegistry, parse_statement
+from concord.ledger.trusted import TrustedState
 from concord.runtime import cycle_collection_paused
 from concord.storage.buffer import flush_inserts
 from concord.storage.db import APPEND, lock_sequencer
@@ -92,9 +93,9 @@ class Ledger:
         self.signer = signer
         self.origin = origin
         self.max_entry_bytes = max_entry_bytes
+        #: The log size the trusted state is at (-1: not read yet).
         self._size = -1
-        self._identity = IdentityState()
-        self._frontier = merkle.Frontier()
+        self._state = TrustedState(IdentityState(), merkle.Frontier())
 
     # -- reading ---------------------------------------------------------------
 
@@ -102,7 +103,7 @@ class Ledger:
     def identity(self) -> IdentityState:
         with Session(self.engine) as session:
             self._sync(session)
-        return self._identity
+        return self._state.identity
 
     def size(self) -> int:
         with Session(self.engine) as session:
@@ -197,7 +198,7 @@ class Ledger:
         owners: list[tuple[bytes, bytes, bytes]] = []
         items: list[Triple] = []
         for st in batch:
-            for public, message, sig in self._identity.signing_candidates(st):
+            for public, message, sig in self._state.identity.signing_candidates(st):
                 items.append((public, message, sig))
                 owners.append((public, sig, st.payload_sha256))
         futures = self.signature_pool.submit(items)
@@ -224,17 +225,19 @@ class Ledger:
                 lock_sequencer(session.connection(execution_options=APPEND))
                 self._sync(session)
                 fresh, known = self._split_known(session, statements)
-                identity = self._identity.copy() if fresh else self._identity
-                frontier = self._frontier.copy()
+                state = self._state.copy() if fresh else self._state
+                identity, frontier = state.identity, state.frontier
                 # Every proof node of a new leaf is either a node the batch creates or a
                 # perfect subtree on the old right edge, so receipts need no reads.
-                overlay: dict[store.NodeId, bytes] = self._frontier.nodes()
+                overlay: dict[store.NodeId, bytes] = frontier.nodes()
                 pending = self._stage(session, fresh, identity, frontier, overlay, verified)
                 if pending:
                     self._sign_checkpoint(session, frontier, overlay)
+                    if state.snapshot_due():
+                        trusted.save_snapshot(session, self.signer, state)
             # Committed: the batch is durable. Only now does the in-memory state move on.
             if pending:
-                self._identity, self._frontier, self._size = identity, frontier, frontier.size
+                self._state, self._size = state, frontier.size
             return self._receipts(session, statements, pending, known, overlay)
 
     def _split_known(
@@ -273,6 +276,7 @@ class Ledger:
         entries: list[dict[str, Any]] = []
         nodes: list[tuple[int, int, bytes]] = []
         pending: list[_Pending] = []
+        attach_identity(session, identity)
         for st in fresh:
             kind = self.registry.kind(st.type)
             index = frontier.size
@@ -399,16 +403,40 @@ class Ledger:
     # -- state -----------------------------------------------------------------
 
     def _sync(self, session: Session) -> None:
-        """Catch up with appends made by other writers since this process last looked."""
+        """Catch up with appends made by other writers since this process last looked.
+
+        The state is derived from the entries and checked against the office's latest
+        signed checkpoint (:mod:`concord.ledger.trusted`), never read from the tables
+        that project it: an edited table cannot change who may sign what.
+        """
         size = store.tree_size(session)
         if size == self._size:
             return
-        raw = genesis_entry(session)
-        genesis = None
-        if raw is not None:
-            genesis = parse_statement(raw, self.registry, max_entry_bytes=self.max_entry_bytes)
-        self._identity = load_identity_state(session, genesis)
-        ids = merkle.full_subtrees(0, size)
-        nodes = store.fetch_nodes(session, ids)
-        self._frontier = merkle.Frontier.from_nodes(size, nodes)
+        checkpoint = trusted.latest_signed(session, self.signer.verifier(), self.origin)
+        signed = 0 if checkpoint is None else checkpoint.size
+        if size != signed:
+            raise VerificationError(
+                f"the log holds {size} entries but the office's latest signed checkpoint "
+                f"covers {signed}: "
+                + (
+                    f"{size - signed} entries were never signed by the office"
+                    if size > signed
+                    else f"{signed - size} signed entries are missing"
+                )
+                + "; refusing to append",
+                details=["run `concord verify` to find what was altered"],
+            )
+        if checkpoint is None:
+            self._state, self._size = TrustedState(IdentityState(), merkle.Frontier()), 0
+            return
+        base = self._state if self._size >= 0 else None
+        if base is None or checkpoint.size - base.size > trusted.SNAPSHOT_EVERY:
+            snapshot = trusted.load_snapshot(session, self.signer.verifier(), checkpoint.size)
+            if snapshot is not None and (base is None or snapshot.size > base.size):
+                base = snapshot
+        if base is None:
+            base = TrustedState(IdentityState(), merkle.Frontier())
+        self._state = trusted.catch_up(
+            session, base, checkpoint, self.registry, max_entry_bytes=self.max_entry_bytes
+        )
         self._size = size

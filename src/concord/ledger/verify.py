@@ -62,6 +62,7 @@ def verify_entries(
     source: EntrySource | None = None,
     size: int = 0,
     parallel_from: int = PARALLEL_FROM,
+    check_identity: Callable[[IdentityState], None] | None = None,
 ) -> VerifyReport:
     """Verify a log given its entries in order and the checkpoints signed over it.
 
@@ -70,6 +71,7 @@ def verify_entries(
     With a ``pool``, a ``source`` the workers can open and at least ``parallel_from``
     entries (``size``), the workers check ranges of entries (``concord.ledger.ranges``);
     otherwise the entries are walked here and only signature checks go to the pool.
+    ``check_identity`` is given the identity state replayed from the whole log.
     """
     checkpoints = sorted(
         (open_checkpoint(note, verifier, origin) for note in checkpoint_notes),
@@ -107,12 +109,14 @@ def verify_entries(
         report.root = walk.frontier.root()
         report.types = walk.types
         report.log_verifier_key = walk.identity.log_verifier_key
+        report.checkpoints = len(checkpoints)
+        _check_coverage(report, checkpoints, trusted)
+        if check_identity is not None:
+            check_identity(walk.identity)
         # Let the replayed state go while the collector is off: switched on with it
         # alive, its first collection walked every object of it (1.6 s for 1,000,000
         # principals).
         del walk
-    report.checkpoints = len(checkpoints)
-    _check_coverage(report, checkpoints, trusted)
     published = report.log_verifier_key
     if published is not None and published != verifier.vkey():
         raise VerificationError(
