@@ -27,6 +27,9 @@ class Settings:
     home: Path
     database_url: str
     log_origin: str = "concord.local/log"
+    #: Whether ``log_origin`` was set explicitly (CONCORD_LOG_ORIGIN): an existing
+    #: workspace then refuses to open under another origin than the one fixed at init.
+    log_origin_given: bool = False
     batch_size: int = 2048
     verify_workers: int = 0
 
@@ -80,5 +83,10 @@ def load_settings(env: Mapping[str, str] | None = None, *, home: Path | None = N
             "CONCORD_BATCH_SIZE must be at least 1 and CONCORD_VERIFY_WORKERS at least 0"
         )
     return Settings(
-        home=root, database_url=url, log_origin=origin, batch_size=batch, verify_workers=workers
+        home=root,
+        database_url=url,
+        log_origin=origin,
+        log_origin_given="CONCORD_LOG_ORIGIN" in env,
+        batch_size=batch,
+        verify_workers=workers,
     )

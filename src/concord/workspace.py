@@ -13,14 +13,15 @@ from __future__ import annotations
 
 import os
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
+from pathlib import Path
 
 from pydantic import BaseModel
 from sqlalchemy import Engine
 
 from concord.config import MAX_ENTRY_BYTES, Settings
-from concord.errors import ConfigurationError
+from concord.errors import ConfigurationError, VerificationError
 from concord.evidence.blobs import BLOB_STORE, BlobStore
 from concord.identity.dsse import Envelope, sign_envelope
 from concord.identity.keys import PublicKey, SigningKey, b64
@@ -38,6 +39,8 @@ from concord.storage.resources import attach
 OFFICE_KEY = "office.json"
 LOG_KEY = "log.skey"
 VKEY = "log.vkey"
+#: Where ``init`` keeps the keys until the genesis entry is committed.
+PENDING_KEYS = "keys.pending"
 
 
 def key_spec(key: SigningKey | PublicKey, valid_from: datetime) -> KeySpec:
@@ -104,31 +107,84 @@ def init_workspace(
     office_name: str = "Peace Monitoring Office",
     established_at: datetime,
 ) -> Workspace:
-    """Create keys, the schema and the genesis entry of a new workspace."""
+    """Create keys, the schema and the genesis entry of a new workspace.
+
+    The keys are written to ``keys.pending/`` and the folder becomes ``keys/`` only
+    once the genesis entry is committed, so a workspace is never left with keys and no
+    log. An init that was stopped part-way is resumed by running it again: it takes up
+    the pending keys (and the genesis, if that was committed).
+    """
     keys = settings.keys_dir
     if (keys / OFFICE_KEY).exists():
         raise ConfigurationError(f"{settings.home}: a workspace already exists here")
-    keys.mkdir(parents=True, exist_ok=True)
+    pending = settings.home / PENDING_KEYS
+    if (pending / OFFICE_KEY).exists() and (pending / LOG_KEY).exists():
+        office = SigningKey.load(pending / OFFICE_KEY)
+        signer = NoteSigner.from_skey((pending / LOG_KEY).read_text())
+        if signer.name != settings.log_origin:
+            raise ConfigurationError(
+                f"{settings.home}: an interrupted init of log {signer.name!r} is pending here, "
+                f"not of {settings.log_origin!r}"
+            )
+    else:
+        pending.mkdir(parents=True, exist_ok=True, mode=0o700)
+        office = SigningKey.generate(office_id)
+        signer = NoteSigner.generate(settings.log_origin)
+        office.save(pending / OFFICE_KEY)
+        _write_private(pending / LOG_KEY, signer.skey() + "\n")
     settings.blobs_dir.mkdir(parents=True, exist_ok=True)
-    office = SigningKey.generate(office_id)
-    signer = NoteSigner.generate(settings.log_origin)
-    office.save(keys / OFFICE_KEY)
-    fd = os.open(keys / LOG_KEY, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(signer.skey() + "\n")
-    (settings.home / VKEY).write_text(signer.verifier().vkey() + "\n")
-    workspace = open_workspace(settings)
-    body = OfficeEstablished(
-        principal_id=office_id,
-        name=office_name,
-        key=key_spec(office, established_at),
-        log_origin=settings.log_origin,
-        log_verifier_key=signer.verifier().vkey(),
-    )
-    workspace.submit_as(
-        office, GENESIS_TYPE, body, issued_at=established_at, statement_id="genesis"
-    )
+    write_public(settings.home / VKEY, signer.verifier().vkey() + "\n")
+    workspace = _assemble(settings, office, signer)
+    try:
+        if workspace.ledger.size() == 0:
+            body = OfficeEstablished(
+                principal_id=office.principal,
+                name=office_name,
+                key=key_spec(office, established_at),
+                log_origin=settings.log_origin,
+                log_verifier_key=signer.verifier().vkey(),
+            )
+            workspace.submit_as(
+                office, GENESIS_TYPE, body, issued_at=established_at, statement_id="genesis"
+            )
+        elif not _holds_genesis_of(workspace, office):
+            raise ConfigurationError(
+                f"{settings.home}: the database already holds another office's log; "
+                "nothing was changed",
+                details=["use an empty database (CONCORD_DATABASE_URL) for a new workspace"],
+            )
+        if keys.exists():
+            keys.rmdir()  # an empty folder left by hand; one with files was refused above
+        os.replace(pending, keys)
+    except BaseException:
+        workspace.close()
+        raise
     return workspace
+
+
+def _holds_genesis_of(workspace: Workspace, office: SigningKey) -> bool:
+    """Whether the workspace's log is the one ``office`` began (an init stopped after
+    its genesis entry was committed)."""
+    try:
+        found = workspace.ledger.identity.principals.get(office.principal)
+    except VerificationError:
+        return False  # its checkpoints are another key's
+    return found is not None and office.key_id in found.keys
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Write an owner-only file durably."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def write_public(path: Path, text: str) -> None:
+    """Write a file anyone may read (0644), whatever the umask."""
+    path.write_text(text)
+    path.chmod(0o644)
 
 
 def open_workspace(settings: Settings) -> Workspace:
@@ -140,6 +196,15 @@ def open_workspace(settings: Settings) -> Workspace:
         )
     office = SigningKey.load(keys / OFFICE_KEY)
     signer = NoteSigner.from_skey((keys / LOG_KEY).read_text())
+    if signer.name != settings.log_origin:
+        # The origin was fixed when the workspace was made: its checkpoint key is named so.
+        if settings.log_origin_given:
+            raise ConfigurationError(
+                f"CONCORD_LOG_ORIGIN is {settings.log_origin!r} but this workspace's log is "
+                f"{signer.name!r}; nothing was done",
+                details=["unset CONCORD_LOG_ORIGIN or set it to the workspace's origin"],
+            )
+        settings = replace(settings, log_origin=signer.name)
     return _assemble(settings, office, signer)
 
 
