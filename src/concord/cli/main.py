@@ -59,6 +59,9 @@ def _register() -> None:
     from concord.cli.treaty import treaty_app
 
     app.add_typer(treaty_app, name="treaty", help="Check, test and show treaties.")
+    from concord.cli.witness import witness_app
+
+    app.add_typer(witness_app, name="witness")
 
 
 _register()
