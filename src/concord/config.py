@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 from concord.errors import ConfigurationError
@@ -32,6 +33,9 @@ class Settings:
     log_origin_given: bool = False
     batch_size: int = 2048
     verify_workers: int = 0
+    #: The office's clock (CONCORD_CLOCK), for a record kept in simulated time; None:
+    #: the machine's clock.
+    clock: datetime | None = None
 
     @property
     def keys_dir(self) -> Path:
@@ -82,8 +86,20 @@ def load_settings(env: Mapping[str, str] | None = None, *, home: Path | None = N
         raise ConfigurationError(
             "CONCORD_BATCH_SIZE must be at least 1 and CONCORD_VERIFY_WORKERS at least 0"
         )
+    clock = None
+    if env.get("CONCORD_CLOCK"):
+        try:
+            clock = datetime.fromisoformat(env["CONCORD_CLOCK"].replace("Z", "+00:00"))
+        except ValueError:
+            raise ConfigurationError(
+                f"CONCORD_CLOCK: {env['CONCORD_CLOCK']!r} is not a time like 2187-09-15T00:00:00Z"
+            ) from None
+        if clock.tzinfo is None:
+            raise ConfigurationError("CONCORD_CLOCK: give a UTC time, ending in Z")
+        clock = clock.astimezone(UTC)
     return Settings(
         home=root,
+        clock=clock,
         database_url=url,
         log_origin=origin,
         log_origin_given="CONCORD_LOG_ORIGIN" in env,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -217,6 +218,10 @@ def replica_workspace(settings: Settings) -> Workspace:
     )
 
 
+def _fixed_clock(at: datetime) -> Callable[[], datetime]:
+    return lambda: at
+
+
 def _assemble(settings: Settings, office: SigningKey, signer: NoteSigner) -> Workspace:
     engine = make_engine(settings.database_url)
     migrate(engine)
@@ -230,5 +235,6 @@ def _assemble(settings: Settings, office: SigningKey, signer: NoteSigner) -> Wor
         max_entry_bytes=MAX_ENTRY_BYTES,
         batch_size=settings.batch_size,
         signature_pool=SignaturePool(settings.verify_workers) if settings.verify_workers else None,
+        clock=None if settings.clock is None else _fixed_clock(settings.clock),
     )
     return Workspace(settings, engine, ledger, office)

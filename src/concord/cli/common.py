@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from typing import Any
 
 import typer
@@ -11,6 +12,7 @@ from rich import table as rich_table
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from concord.config import Settings
+from concord.errors import ConfigurationError
 from concord.workspace import Workspace, open_workspace
 
 
@@ -52,3 +54,13 @@ class Table(rich_table.Table):
     def add_column(self, *args: Any, **options: Any) -> None:
         options.setdefault("overflow", "fold")
         super().add_column(*args, **options)
+
+
+def parse_day(text: str | None, option: str) -> date | None:
+    """A YYYY-MM-DD option value, or a one-line error naming the option."""
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ConfigurationError(f"{option} {text!r}: expected a day like 2187-09-15") from None

@@ -10,7 +10,7 @@ from typing import Annotated, get_args
 import typer
 from rich.console import Console
 
-from concord.cli.common import Table, progress_bar, workspace
+from concord.cli.common import Table, parse_day, progress_bar, workspace
 from concord.errors import EvidenceError
 from concord.identity.keys import SigningKey
 
@@ -128,6 +128,13 @@ def evaluate(
         bool,
         typer.Option(help=f"exit with code {VIOLATIONS_EXIT} when any finding is a violation"),
     ] = False,
+    at: Annotated[
+        str | None,
+        typer.Option(
+            help="the day the period is judged as of, YYYY-MM-DD (default: the record's "
+            "latest day, never after the office's clock)"
+        ),
+    ] = None,
 ) -> None:
     """Evaluate every requirement in force for a period at the latest checkpoint."""
     from concord.compliance.engine import evaluate as run
@@ -141,6 +148,7 @@ def evaluate(
                 period,
                 on_requirements=lambda n: bar.update(task, total=n),
                 progress=lambda _r: bar.advance(task),
+                as_of=parse_day(at, "--at"),
             )
         receipt = publish_findings(ws, evaluation) if publish else None
     if as_json:

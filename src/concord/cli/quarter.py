@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 
-from concord.cli.common import progress_bar, workspace
+from concord.cli.common import parse_day, progress_bar, workspace
 
 quarter_app = typer.Typer(no_args_is_help=True, help="The office's quarterly cycle.")
 reports_app = typer.Typer(no_args_is_help=True, help="Compliance reports (HTML and PDF).")
@@ -25,6 +25,13 @@ OutOption = Annotated[
     Path | None, typer.Option("--out", help="folder for the reports (default: HOME/reports)")
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="print the result as JSON")]
+AtOption = Annotated[
+    str | None,
+    typer.Option(
+        help="the day the period is judged as of, YYYY-MM-DD (default: the record's latest "
+        "day, never after the office's clock)"
+    ),
+]
 
 
 def _files(reports: Sequence[ReportFiles]) -> list[dict[str, str]]:
@@ -44,7 +51,11 @@ def _files(reports: Sequence[ReportFiles]) -> list[dict[str, str]]:
 
 @quarter_app.command("run")
 def run(
-    ctx: typer.Context, period: PeriodOption, out_dir: OutOption = None, as_json: JsonOption = False
+    ctx: typer.Context,
+    period: PeriodOption,
+    out_dir: OutOption = None,
+    at: AtOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Evaluate the period at the latest checkpoint, publish the findings, open the
     cases, and render and publish the reports."""
@@ -54,7 +65,13 @@ def run(
         target = out_dir or ws.settings.home / "reports"
         with progress_bar() as bar:
             task = bar.add_task(f"{period}", total=None)
-            result = run_quarter(ws, period, target, step=lambda m: bar.update(task, description=m))
+            result = run_quarter(
+                ws,
+                period,
+                target,
+                step=lambda m: bar.update(task, description=m),
+                at=parse_day(at, "--at"),
+            )
     evaluation = result.evaluation
     summary = {
         "period": evaluation.period,

@@ -56,6 +56,7 @@ class Evaluation:
             period=self.period,
             checkpoint_size=self.checkpoint_size,
             checkpoint_root=self.checkpoint_root,
+            as_of=self.as_of,
         )
 
     @property
@@ -128,6 +129,35 @@ def _last_issued(ws: Workspace, size: int) -> date:
     return statement.issued_at.date()
 
 
+def _record_now(ws: Workspace, latest: date) -> date:
+    """The evaluation's "today" when the office names none (``as_of``): the latest day
+    the prefix records, so that the same prefix gives the same findings — but never
+    after the office's clock, so that no party can make reports late by dating a
+    statement ahead. In a record kept in simulated time (the office's own statements
+    are dated after its clock, as in the Station Unity scenario) the office's clock
+    says nothing; the office then names the day (``quarter run --at``), and without it
+    the record's latest day is used (a party can date a statement at most
+    ``MAX_AHEAD`` after the office's time)."""
+    clock = ws.ledger.clock().date()
+    office = ws.ledger.office_time()
+    if office is None or office.date() <= clock:
+        return min(latest, clock)
+    return latest
+
+
+def _named_day(ws: Workspace, day: date) -> date:
+    """The day the office names for an evaluation, which may not lie after its clock
+    (unless the record is kept in simulated time)."""
+    clock = ws.ledger.clock().date()
+    office = ws.ledger.office_time()
+    if (office is None or office.date() <= clock) and day > clock:
+        raise ComplianceError(
+            f"--at {day}: after the office's clock ({clock}); a period is judged as of a "
+            "day that has come"
+        )
+    return day
+
+
 def _latest_filing(con: duckdb.DuckDBPyConnection) -> date | None:
     row = con.execute(
         "SELECT max(t) FROM (SELECT max(filed_at) AS t FROM declarations "
@@ -167,9 +197,8 @@ def evaluate(
     if on_requirements is not None:
         on_requirements(len(requirements))
     with _store(ws, state) as con:
-        # "Today" for the evaluation is the latest time the prefix records, so that the
-        # same prefix always gives the same findings (a report is late, or not yet due).
-        as_of = as_of or max(last_entry, _latest_filing(con) or last_entry)
+        latest = max(last_entry, _latest_filing(con) or last_entry)
+        as_of = _record_now(ws, latest) if as_of is None else _named_day(ws, as_of)
         findings = evaluate_requirements(
             con,
             treaty,
@@ -188,11 +217,12 @@ def evaluate(
     )
 
 
-def _publication_time(evaluation: Evaluation) -> datetime:
-    """Now, but never before the end of the day the findings were computed as of (the
-    record may be dated ahead of the office's clock, as in the Station Unity scenario)."""
+def _publication_time(ws: Workspace, evaluation: Evaluation) -> datetime:
+    """The office's clock, but never before the end of the day the findings were
+    computed as of (the record may be dated ahead of the office's clock, as in the
+    Station Unity scenario)."""
     end_of_day = datetime.combine(evaluation.as_of, time(23, 59, 59), UTC)
-    return max(datetime.now(UTC).replace(microsecond=0), end_of_day)
+    return max(ws.ledger.clock(), end_of_day)
 
 
 def publish_findings(
@@ -212,6 +242,6 @@ def publish_findings(
         ws.office_key,
         FINDINGS_PUBLISHED,
         body,
-        issued_at=issued_at or _publication_time(evaluation),
+        issued_at=issued_at or _publication_time(ws, evaluation),
         statement_id=f"findings-{evaluation.period}-{evaluation.checkpoint_size}",
     )

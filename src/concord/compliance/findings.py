@@ -12,6 +12,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from functools import cache
 from typing import Any, Literal
 
@@ -188,14 +189,22 @@ def counts(findings: Sequence[Finding]) -> dict[str, int]:
 
 
 def findings_json(
-    findings: Sequence[Finding], *, period: str, checkpoint_size: int, checkpoint_root: str
+    findings: Sequence[Finding],
+    *,
+    period: str,
+    checkpoint_size: int,
+    checkpoint_root: str,
+    as_of: date | None = None,
 ) -> bytes:
-    """The canonical JSON document of an evaluation's findings."""
+    """The canonical JSON document of an evaluation's findings (``as_of``: the day the
+    period was judged as of, which a recomputation needs)."""
     ordered = sorted_findings(findings)
+    day = {} if as_of is None else {"as_of": as_of.isoformat()}
     return canonical_json(
         {
             "format": FINDINGS_FORMAT,
             "period": period,
+            **day,
             "checkpoint": {"size": checkpoint_size, "root": checkpoint_root},
             "counts": counts(ordered),
             "findings": [f.to_json() for f in ordered],

@@ -18,6 +18,7 @@ import re
 import shutil
 import tempfile
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -173,7 +174,9 @@ def audit_report(report_path: Path, export_dir: Path, verifier: NoteVerifier) ->
                 ws.ledger.submit_many(entries[start : start + 4096])
             if ws.ledger.root(size) != checkpoint.root:
                 raise VerificationError("the replayed log does not have the report's root")
-            evaluation = evaluate(ws, str(meta["period"]))
+            named = meta.get("as_of")
+            day = date.fromisoformat(str(named)) if named else None
+            evaluation = evaluate(ws, str(meta["period"]), as_of=day)
             refresh_analytics(ws, size)
             with duckdb.connect(str(settings.analytics_path), read_only=True) as con:
                 consolidated = report_input(

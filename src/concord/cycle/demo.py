@@ -124,7 +124,7 @@ def _run(
             def step(message: str) -> None:
                 progress.update(task, description=message)
 
-            results.append(run_quarter(ws, period.id, out_dir, step=step))
+            results.append(run_quarter(ws, period.id, out_dir, step=step, at=cut.date()))
             progress.advance(task, 2)
             period = next_period(period)
     console.print(

@@ -136,6 +136,7 @@ def report_input(
         scope=None,
         checkpoint=checkpoint_info(ws, evaluation.checkpoint_size, note, verifier_key),
         findings=evaluation.findings,
+        as_of=evaluation.as_of,
         evidence_refs=evidence_refs(ws, cited, evaluation.checkpoint_size),
         reconciliation_series=tuple(reconciliation_series(con, period)),
         cusum_series=tuple(cusum_series(con, treaty, period)),

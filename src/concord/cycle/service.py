@@ -188,12 +188,18 @@ def _write_all(
 
 
 def run_quarter(
-    ws: Workspace, period: str, out_dir: Path, *, step: Step | None = None
+    ws: Workspace,
+    period: str,
+    out_dir: Path,
+    *,
+    step: Step | None = None,
+    at: date | None = None,
 ) -> QuarterResult:
-    """Evaluate ``period`` at the latest checkpoint, publish, open cases, report."""
+    """Evaluate ``period`` at the latest checkpoint as of day ``at`` (default: the
+    record's day, never after the office's clock), publish, open cases, report."""
     say = step or (lambda _msg: None)
     say(f"{period}: evaluating")
-    evaluation = evaluate(ws, period)
+    evaluation = evaluate(ws, period, as_of=at)
     receipt = publish_findings(ws, evaluation)
     say(f"{period}: opening cases")
     cases = open_cases(ws, evaluation, receipt.statement_id)

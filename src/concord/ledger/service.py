@@ -14,13 +14,19 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Engine, select
 from sqlalchemy.orm import Session
 
-from concord.errors import ConflictError, NotFoundError, StatementError, VerificationError
+from concord.errors import (
+    ConflictError,
+    MalformedStatement,
+    NotFoundError,
+    StatementError,
+    VerificationError,
+)
 from concord.identity.dsse import Envelope
 from concord.identity.preverify import SignaturePool, Triple
 from concord.identity.service import IDENTITY_TYPES
@@ -29,11 +35,18 @@ from concord.ledger import merkle, store, trusted
 from concord.ledger.models import LedgerCheckpoint, LedgerEntry
 from concord.ledger.notes import Checkpoint, NoteSigner
 from concord.ledger.receipts import Receipt
-from concord.ledger.statements import Statement, StatementRegistry, parse_statement
+from concord.ledger.statements import Statement, StatementRegistry, format_time, parse_statement
 from concord.ledger.trusted import TrustedState
 from concord.runtime import cycle_collection_paused
 from concord.storage.buffer import flush_inserts
 from concord.storage.db import APPEND, lock_sequencer
+
+#: How far after the office's time a party's statement may be dated.
+MAX_AHEAD = timedelta(days=366)
+
+
+def _machine_clock() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,8 +98,11 @@ class Ledger:
         max_entry_bytes: int,
         batch_size: int = 2048,
         signature_pool: SignaturePool | None = None,
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
         self.engine = engine
+        #: The office's clock (UTC): the machine's unless the workspace sets one.
+        self.clock = clock or _machine_clock
         self.batch_size = batch_size
         self.signature_pool = signature_pool
         self.registry = registry
@@ -226,11 +242,11 @@ class Ledger:
                 self._sync(session)
                 fresh, known = self._split_known(session, statements)
                 state = self._state.copy() if fresh else self._state
-                identity, frontier = state.identity, state.frontier
+                frontier = state.frontier
                 # Every proof node of a new leaf is either a node the batch creates or a
                 # perfect subtree on the old right edge, so receipts need no reads.
                 overlay: dict[store.NodeId, bytes] = frontier.nodes()
-                pending = self._stage(session, fresh, identity, frontier, overlay, verified)
+                pending = self._stage(session, fresh, state, overlay, verified)
                 if pending:
                     self._sign_checkpoint(session, frontier, overlay)
                     if state.snapshot_due():
@@ -268,11 +284,11 @@ class Ledger:
         self,
         session: Session,
         fresh: list[Statement],
-        identity: IdentityState,
-        frontier: merkle.Frontier,
+        state: TrustedState,
         overlay: dict[store.NodeId, bytes],
         verified: frozenset[tuple[bytes, bytes, bytes]],
     ) -> list[_Pending]:
+        identity, frontier = state.identity, state.frontier
         entries: list[dict[str, Any]] = []
         nodes: list[tuple[int, int, bytes]] = []
         pending: list[_Pending] = []
@@ -281,6 +297,7 @@ class Ledger:
             kind = self.registry.kind(st.type)
             index = frontier.size
             identity.authorize(st, kind, index, verified)
+            self._check_issued_at(st, state)
             if st.type in IDENTITY_TYPES:
                 identity.check(st)
             elif kind.check is not None:
@@ -291,6 +308,7 @@ class Ledger:
                 kind.apply(session, st, index)
             if st.type in IDENTITY_TYPES:
                 identity.apply(st)
+            state.saw(st.author, st.issued_at)
             leaf = merkle.leaf_hash(st.entry)
             created = frontier.append(leaf)
             nodes.extend(created)
@@ -312,6 +330,29 @@ class Ledger:
         store.insert_entries(session, entries)
         store.insert_nodes(session, nodes)
         return pending
+
+    def _check_issued_at(self, statement: Statement, state: TrustedState) -> None:
+        """A party's statement may not be dated more than :data:`MAX_AHEAD` after the
+        office's clock (or the record's time, for a record kept in simulated time,
+        whichever is later); the office's own statements set the record's time."""
+        if statement.author == state.identity.office_id or state.identity.office_id is None:
+            return
+        now = self.clock()
+        if state.office_time is not None and state.office_time > now:
+            now = state.office_time
+        if statement.issued_at > now + MAX_AHEAD:
+            raise MalformedStatement(
+                f"{statement.id}: issued_at {format_time(statement.issued_at)} is more than "
+                f"{MAX_AHEAD.days} days after the office's time ({format_time(now)})",
+                details=["field: issued_at", "reason: dated too far in the future"],
+            )
+
+    def office_time(self) -> datetime | None:
+        """The record's time at the latest checkpoint: the latest time the office itself
+        signed (see :class:`~concord.ledger.trusted.TrustedState`)."""
+        with Session(self.engine) as session:
+            self._sync(session)
+        return self._state.office_time
 
     def _sign_checkpoint(
         self, session: Session, frontier: merkle.Frontier, overlay: dict[store.NodeId, bytes]

@@ -25,6 +25,7 @@ from __future__ import annotations
 import base64
 import json
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -36,7 +37,7 @@ from concord.identity.state import IdentityState
 from concord.ledger import merkle, store
 from concord.ledger.models import LedgerSnapshot
 from concord.ledger.notes import Checkpoint, NoteSigner, NoteVerifier, open_checkpoint
-from concord.ledger.statements import StatementRegistry, parse_statement
+from concord.ledger.statements import StatementRegistry, parse_statement, parse_time
 
 #: A snapshot is written once this many entries (or a quarter as many as the keys the
 #: state holds, when that is more) follow the last one: writing costs about as much as
@@ -55,13 +56,26 @@ class TrustedState:
     frontier: merkle.Frontier
     #: The log size of the newest snapshot the office has signed (0: none).
     snapshot_size: int = 0
+    #: The record's time: the latest ``issued_at`` of a statement the office itself
+    #: signed (its own clock, which no party can move).
+    office_time: datetime | None = None
 
     @property
     def size(self) -> int:
         return self.frontier.size
 
     def copy(self) -> TrustedState:
-        return TrustedState(self.identity.copy(), self.frontier.copy(), self.snapshot_size)
+        return TrustedState(
+            self.identity.copy(), self.frontier.copy(), self.snapshot_size, self.office_time
+        )
+
+    def saw(self, author: str, issued_at: datetime) -> None:
+        """Note a statement appended: the office's own move the record's time on."""
+        office = self.identity.office_id
+        if (author == office or office is None) and (
+            self.office_time is None or issued_at > self.office_time
+        ):
+            self.office_time = issued_at
 
     def snapshot_due(self) -> bool:
         keys = len(self.identity.key_owner)
@@ -76,6 +90,7 @@ def encode(state: TrustedState) -> bytes:
             "size": state.size,
             "edge": [base64.b64encode(h).decode() for h in state.frontier.edge],
             "identity": state.identity.to_plain(),
+            "office_time": None if state.office_time is None else state.office_time.isoformat(),
         },
         sort_keys=True,
         separators=(",", ":"),
@@ -88,7 +103,13 @@ def decode(data: bytes) -> TrustedState:
         raise ValueError(f"not a {_FORMAT} snapshot")
     size = int(plain["size"])
     frontier = merkle.Frontier.from_edge(size, [base64.b64decode(h) for h in plain["edge"]])
-    return TrustedState(IdentityState.from_plain(plain["identity"]), frontier, size)
+    office = plain.get("office_time")
+    return TrustedState(
+        IdentityState.from_plain(plain["identity"]),
+        frontier,
+        size,
+        None if office is None else datetime.fromisoformat(office),
+    )
 
 
 def save_snapshot(session: Session, signer: NoteSigner, state: TrustedState) -> None:
@@ -193,9 +214,10 @@ def _replay_entry(
 ) -> None:
     state.frontier.append(merkle.leaf_hash(entry))
     try:
-        kind = _entry_type(entry)
+        kind, author, issued = _entry_header(entry)
         if kind in IDENTITY_TYPES:
             state.identity.apply(parse_statement(entry, registry, max_entry_bytes=limit))
+        state.saw(author, parse_time(issued, what="issued_at"))
     except (ConcordError, ValueError, KeyError, TypeError) as exc:
         raise VerificationError(
             f"entry {index} cannot be read back: {exc}; refusing to append",
@@ -203,10 +225,12 @@ def _replay_entry(
         ) from None
 
 
-def _entry_type(entry: bytes) -> str:
-    """The statement type an entry's signed payload names."""
+def _entry_header(entry: bytes) -> tuple[str, str, str]:
+    """The statement type, author and issue time an entry's signed payload names."""
     payload = json.loads(parse_envelope(entry).payload)
-    kind = payload["type"] if isinstance(payload, dict) else None
-    if not isinstance(kind, str):
-        raise ValueError("the payload names no type")
-    return kind
+    if not isinstance(payload, dict):
+        raise ValueError("the payload is not an object")
+    kind, author, issued = payload["type"], payload["author"], payload["issued_at"]
+    if not (isinstance(kind, str) and isinstance(author, str) and isinstance(issued, str)):
+        raise ValueError("the payload's type, author or issued_at is not a string")
+    return kind, author, issued

@@ -17,6 +17,7 @@ import binascii
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import date
 from types import MappingProxyType
 from typing import Any
 
@@ -167,6 +168,8 @@ class ReportInput:
     scope: str | None
     checkpoint: CheckpointInfo
     findings: Sequence[Finding]
+    #: The day the period was judged as of (None: not named, in documents made before).
+    as_of: date | None = None
     evidence_refs: Mapping[int, EvidenceRef] = field(default_factory=dict)
     reconciliation_series: Sequence[SiteReconciliation] = ()
     cusum_series: Sequence[CusumSeries] = ()
@@ -229,6 +232,7 @@ class ReportInput:
             period=self.period,
             checkpoint_size=self.checkpoint.size,
             checkpoint_root=self.checkpoint.root_hex,
+            as_of=self.as_of,
         )
 
     def scoped(self, scope: str | None) -> ReportInput:

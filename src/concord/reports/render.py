@@ -68,6 +68,7 @@ def report_metadata(report: ReportInput) -> dict[str, object]:
         "scope": report.scope,
         "checkpoint_size": report.checkpoint.size,
         "checkpoint_note": report.checkpoint.note,
+        "as_of": None if report.as_of is None else report.as_of.isoformat(),
         "findings_sha256": hashlib.sha256(report.findings_document()).hexdigest(),
     }
 
