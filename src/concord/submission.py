@@ -35,7 +35,7 @@ from concord.evidence.tables import parse_table
 from concord.identity.dsse import Envelope, parse_envelope
 from concord.identity.keys import SigningKey, b64
 from concord.ledger.receipts import Receipt
-from concord.ledger.statements import StatementRegistry
+from concord.ledger.statements import StatementRegistry, pydantic_details
 from concord.workspace import Workspace, sign_statement
 
 FORMAT = "concord.submission/v1"
@@ -201,9 +201,8 @@ def body_model(registry: StatementRegistry, statement_type: str, body: Mapping[s
     try:
         return kind.body.model_validate(dict(body))
     except ValidationError as exc:
-        details = [f"body.{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]
         raise MalformedStatement(
-            f"{statement_type}: body does not match the schema", details=details
+            f"{statement_type}: body does not match the schema", details=pydantic_details(exc)
         ) from None
 
 
