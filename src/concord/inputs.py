@@ -21,16 +21,20 @@ is not ASCII``); the schema or table check that applies it names the field or ro
 
 from __future__ import annotations
 
+import codecs
 import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
+from pathlib import Path
 from typing import Annotated, Any
 
 from pydantic import Field, GetCoreSchemaHandler, GetJsonSchemaHandler, StringConstraints
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import core_schema
+
+from concord.errors import ConcordError, MalformedStatement
 
 # --- identifiers ------------------------------------------------------------------
 
@@ -188,6 +192,39 @@ MAX_SUBMISSIONS_FILE_BYTES = 512 * 1024 * 1024
 MAX_DEPTH = 64
 
 
+def decode_utf8(data: bytes, what: str, error: type[ConcordError] = MalformedStatement) -> str:
+    """``data`` as text: UTF-8 only (a UTF-8 byte-order mark is dropped)."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or (
+        len(data) >= 2 and 0 in data[:2]
+    ):
+        raise error(f"{what}: the text is UTF-16 or UTF-32; write it as UTF-8")
+    try:
+        return data.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError as exc:
+        raise error(f"{what}: not UTF-8 text (byte {exc.start}: {exc.reason})") from None
+
+
+def read_input(
+    path: Path, what: str, *, limit: int, error: type[ConcordError] = MalformedStatement
+) -> bytes:
+    """The bytes of the file at ``path``, refused when it is missing or over ``limit``."""
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(limit + 1)
+    except OSError as exc:
+        raise error(f"{what} {path}: cannot read ({exc.strerror or exc})") from None
+    if len(data) > limit:
+        raise error(f"{what} {path}: larger than the limit of {limit} bytes")
+    return data
+
+
+def read_text_input(
+    path: Path, what: str, *, limit: int, error: type[ConcordError] = MalformedStatement
+) -> str:
+    """The UTF-8 text of the file at ``path`` (see :func:`read_input`)."""
+    return decode_utf8(read_input(path, what, limit=limit, error=error), f"{what} {path}", error)
+
+
 __all__ = [
     "IDENTIFIER_PATTERN",
     "LINE",
@@ -214,7 +251,10 @@ __all__ = [
     "Km",
     "Name",
     "RecordId",
+    "decode_utf8",
     "identifier_problem",
     "is_identifier",
+    "read_input",
+    "read_text_input",
     "text_problem",
 ]
