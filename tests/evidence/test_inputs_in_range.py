@@ -248,10 +248,12 @@ def test_a_damaged_statement_body_is_taken_or_refused_with_a_statement_error(
 ) -> None:
     n = next(_EXAMPLES)
     body = {**SITE, field: value, "site_id": f"SB-N-P{n}"}
-    submission = _office_statement(station.ws, SITE_REGISTERED, body, f"site-property-{n}")
     before = _state(station.ws)
     refused: ConcordError | None = None
     try:
+        # Signing already refuses a value JSON cannot carry exactly (an integer beyond
+        # I-JSON); whatever is signed, the office takes or refuses whole.
+        submission = _office_statement(station.ws, SITE_REGISTERED, body, f"site-property-{n}")
         submit(station.ws, [submission])
     except (StatementError, EvidenceError) as exc:
         refused = exc
