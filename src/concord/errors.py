@@ -7,6 +7,7 @@ nothing else in the code decides exit codes.
 ::
 
     ConcordError                      exit 1   HTTP 500
+    ├── InputError                    exit 65  HTTP 422   a command-line option or file is not valid
     ├── ConfigurationError            exit 78  HTTP 500   bad CONCORD_* setting
     │   └── WorkspaceInUseError       exit 73  HTTP 409   folder holds data a command must not touch
     ├── StorageError                  exit 74  HTTP 503   database unreachable or corrupt
@@ -44,6 +45,13 @@ class ConcordError(Exception):
         lines = [self.message]
         lines.extend(f"  - {d}" for d in self.details)
         return "\n".join(lines)
+
+
+class InputError(ConcordError):
+    """A value given on the command line (an option, an argument) is not valid."""
+
+    exit_code = 65
+    http_status = 422
 
 
 class ConfigurationError(ConcordError):

@@ -32,16 +32,15 @@ from concord.evidence.blobs import BlobStore, sha256_hex
 from concord.evidence.schemas import TableRef
 from concord.evidence.service import DECLARATION_TABLES, MEASUREMENT_TABLES
 from concord.evidence.tables import parse_table
+from concord.identity.canonical import parse_json
 from concord.identity.dsse import Envelope, parse_envelope
 from concord.identity.keys import SigningKey, b64
+from concord.inputs import MAX_SUBMISSIONS_FILE_BYTES, MAX_TABLE_BYTES, read_text_input
 from concord.ledger.receipts import Receipt
-from concord.ledger.statements import StatementRegistry
+from concord.ledger.statements import StatementRegistry, pydantic_details
 from concord.workspace import Workspace, sign_statement
 
 FORMAT = "concord.submission/v1"
-#: The largest table a submission may carry (the blob store takes bulk evidence,
-#: but one CSV per statement, not an archive).
-MAX_TABLE_BYTES = 64 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,10 +68,7 @@ class Submission:
 
 def load_submission(text: str | bytes, *, what: str = "submission") -> Submission:
     """Read a submission file, or a bare DSSE envelope (a submission without tables)."""
-    try:
-        data = json.loads(text)
-    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
-        raise MalformedStatement(f"{what}: not JSON ({exc})") from None
+    data = parse_json(text, what=what)
     if not isinstance(data, dict):
         raise MalformedStatement(f"{what}: expected a JSON object")
     if "format" not in data:
@@ -113,16 +109,10 @@ def load_submission(text: str | bytes, *, what: str = "submission") -> Submissio
 
 def read_submissions(path: Path) -> list[Submission]:
     """Submissions from a file: one submission or envelope, a JSON array, or JSON lines."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise MalformedStatement(f"{path}: cannot read ({exc})") from None
+    text = read_text_input(path, "submissions", limit=MAX_SUBMISSIONS_FILE_BYTES)
     stripped = text.lstrip()
     if stripped.startswith("["):
-        try:
-            items = json.loads(text)
-        except (json.JSONDecodeError, RecursionError) as exc:
-            raise MalformedStatement(f"{path}: not JSON ({exc})") from None
+        items = parse_json(text, what=str(path))
         return [
             load_submission(json.dumps(item), what=f"{path}[{n}]") for n, item in enumerate(items)
         ]
@@ -201,9 +191,8 @@ def body_model(registry: StatementRegistry, statement_type: str, body: Mapping[s
     try:
         return kind.body.model_validate(dict(body))
     except ValidationError as exc:
-        details = [f"body.{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]
         raise MalformedStatement(
-            f"{statement_type}: body does not match the schema", details=details
+            f"{statement_type}: body does not match the schema", details=pydantic_details(exc)
         ) from None
 
 

@@ -11,8 +11,9 @@ from starlette.concurrency import run_in_threadpool
 from concord.api.deps import Office, OfficeDep, WorkspaceDep
 from concord.api.problems import responses
 from concord.errors import SubmissionTooLarge
+from concord.inputs import MAX_TABLE_BYTES
 from concord.ledger.receipts import Receipt
-from concord.submission import FORMAT, MAX_TABLE_BYTES, load_submission, submit
+from concord.submission import FORMAT, load_submission, submit
 
 router = APIRouter(tags=["statements"])
 

@@ -12,22 +12,24 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Annotated, ClassVar, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from concord.claims import tenure
 from concord.claims.geometry import ClaimShape, parse_geometry
 from concord.claims.priority import ActivityRecord
+from concord.inputs import PROSE, Identifier, Km, Name
 
-Position = tuple[float, float]  # [x_km, y_km]; RFC 7946 §3.1.1 without altitude
-ClaimId = Annotated[
-    str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-]
-Name = Annotated[str, Field(min_length=1, max_length=200)]
+Position = tuple[Km, Km]  # [x_km, y_km]; RFC 7946 §3.1.1 without altitude
+ClaimId = Identifier
 Quarter = Annotated[str, Field(pattern=r"^\d{4}-Q[1-4]$")]
 
 
+Reason = Annotated[str, StringConstraints(max_length=2000), PROSE]
+Summary = Annotated[str, StringConstraints(min_length=1, max_length=5000), PROSE]
+
+
 class _Payload(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
     statement_type: ClassVar[str] = ""
 
 
@@ -79,7 +81,7 @@ class ClaimAmended(_Payload):
     claim_id: ClaimId
     holder: Name
     geometry: ClaimGeometry
-    reason: str = Field(default="", max_length=2000)
+    reason: Reason = ""
     amended_at: AwareDatetime
 
     def tenure_event(self) -> tenure.Amended:
@@ -105,7 +107,7 @@ class ClaimRelinquished(_Payload):
     statement_type: ClassVar[str] = "claims.relinquished"
     claim_id: ClaimId
     holder: Name
-    reason: str = Field(default="", max_length=2000)
+    reason: Reason = ""
     relinquished_at: AwareDatetime
 
     def tenure_event(self) -> tenure.Relinquished:
@@ -120,7 +122,7 @@ class ActivityReported(_Payload):
     holder: Name
     period: Quarter  # "2031-Q2"
     operational: bool
-    summary: str = Field(min_length=1, max_length=5000)
+    summary: Summary
     worked_area: ClaimGeometry | None = None  # None: the whole claim
     reported_at: AwareDatetime
 
@@ -153,8 +155,8 @@ class ClaimRegistered(_Payload):
     statement_type: ClassVar[str] = "claims.registered"
     claim_id: ClaimId
     registered_at: AwareDatetime
-    cites: list[Name] = Field(min_length=1)  # provisions relied on
-    note: str = Field(default="", max_length=2000)
+    cites: list[Name] = Field(min_length=1, max_length=100)  # provisions relied on
+    note: Reason = ""
 
     def tenure_event(self) -> tenure.Registered:
         return tenure.Registered(self.registered_at)
@@ -166,8 +168,8 @@ class ClaimLapsed(_Payload):
     statement_type: ClassVar[str] = "claims.lapsed"
     claim_id: ClaimId
     lapsed_at: AwareDatetime
-    cites: list[Name] = Field(min_length=1)
-    reason: str = Field(default="no activity report by the due date", max_length=2000)
+    cites: list[Name] = Field(min_length=1, max_length=100)
+    reason: Reason = "no activity report by the due date"
 
     def tenure_event(self) -> tenure.Lapsed:
         return tenure.Lapsed(self.lapsed_at, self.reason)
@@ -180,8 +182,8 @@ class ClaimsContested(_Payload):
     case_id: ClaimId
     claim_ids: list[ClaimId] = Field(min_length=2, max_length=64)
     contested_at: AwareDatetime
-    cites: list[Name] = Field(min_length=1)
-    note: str = Field(default="", max_length=2000)
+    cites: list[Name] = Field(min_length=1, max_length=100)
+    note: Reason = ""
 
     def tenure_event(self) -> tenure.Contested:
         return tenure.Contested(self.contested_at, self.case_id)
@@ -195,7 +197,7 @@ class ClaimsRuled(_Payload):
     upheld: list[ClaimId] = Field(default_factory=list, max_length=64)
     revoked: list[ClaimId] = Field(default_factory=list, max_length=64)
     ruled_at: AwareDatetime
-    cites: list[Name] = Field(min_length=1)
+    cites: list[Name] = Field(min_length=1, max_length=100)
 
     @model_validator(mode="after")
     def _each_claim_once(self) -> ClaimsRuled:

@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 
 from concord.cli.common import Table, workspace
-from concord.errors import ClaimError
+from concord.errors import ClaimError, MalformedStatement
 from concord.workspace import Workspace
 
 claims_app = typer.Typer(no_args_is_help=True, help="The claims registry: filings and conflicts.")
@@ -227,12 +227,15 @@ def file_claim(
     from pydantic import ValidationError
 
     from concord.claims.schemas import ClaimFiled
+    from concord.identity.canonical import parse_json
     from concord.identity.keys import SigningKey
+    from concord.inputs import MAX_JSON_FILE_BYTES, read_input
 
     try:
-        geometry = json.loads(geojson.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise ClaimError(f"{geojson}: cannot read GeoJSON: {exc}") from None
+        raw = read_input(geojson, "GeoJSON", limit=MAX_JSON_FILE_BYTES)
+        geometry = parse_json(raw, what=f"GeoJSON {geojson}")
+    except MalformedStatement as exc:
+        raise ClaimError(exc.message) from None
     if isinstance(geometry, dict) and geometry.get("type") == "Feature":
         geometry = geometry.get("geometry")
     now = _time(filed_at)

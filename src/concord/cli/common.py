@@ -8,11 +8,13 @@ from datetime import date
 from typing import Any
 
 import typer
+from pydantic import ValidationError
 from rich import table as rich_table
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from concord.config import Settings
-from concord.errors import ConfigurationError
+from concord.errors import InputError
+from concord.inputs import identifier_problem
 from concord.workspace import Workspace, open_workspace
 
 
@@ -29,6 +31,39 @@ def workspace(ctx: typer.Context) -> Iterator[Workspace]:
         yield ws
     finally:
         ws.close()
+
+
+def period_option(value: str, option: str = "--period") -> str:
+    """A reporting period id from the command line, checked before anything runs."""
+    from concord.errors import ConcordError
+    from concord.treaty.calendar import parse_period
+
+    try:
+        parse_period(value)
+    except ConcordError as exc:
+        raise InputError(f"{option}: {exc.message}") from None
+    return value
+
+
+def identifier_option(value: str | None, option: str) -> str | None:
+    """An identifier (a party, a principal) from the command line, or None."""
+    if value is None:
+        return None
+    problem = identifier_problem(value)
+    if problem is not None:
+        raise InputError(f"{option}: {value!r} is not an identifier: {problem}")
+    return value
+
+
+def option_details(exc: ValidationError, options: dict[str, str]) -> list[str]:
+    """Schema errors of a body built from options, each naming the option at fault."""
+    lines = []
+    for error in exc.errors():
+        field = str(error["loc"][0]) if error["loc"] else ""
+        where = options.get(field, field)
+        reason = str(error["msg"]).removeprefix("Value error, ")
+        lines.append(f"{where}: {reason}")
+    return lines
 
 
 def progress_bar(transient: bool = True) -> Progress:
@@ -63,4 +98,4 @@ def parse_day(text: str | None, option: str) -> date | None:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise ConfigurationError(f"{option} {text!r}: expected a day like 2187-09-15") from None
+        raise InputError(f"{option} {text!r}: expected a day like 2187-09-15") from None

@@ -10,9 +10,17 @@ from typing import Annotated, get_args
 import typer
 from rich.console import Console
 
-from concord.cli.common import Table, parse_day, progress_bar, workspace
+from concord.cli.common import (
+    Table,
+    identifier_option,
+    parse_day,
+    period_option,
+    progress_bar,
+    workspace,
+)
 from concord.errors import EvidenceError
 from concord.identity.keys import SigningKey
+from concord.inputs import MAX_TABLE_BYTES, read_input
 
 evidence_app = typer.Typer(no_args_is_help=True, help="File evidence; rebuild the analytic store.")
 out = Console()
@@ -68,10 +76,11 @@ def file(
 
     if not period:
         raise EvidenceError("--period is required")
-    try:
-        data = csv.read_bytes() if csv is not None else None
-    except OSError as exc:
-        raise EvidenceError(f"{csv}: cannot read ({exc.strerror})") from None
+    period_option(period)
+    identifier_option(party, "--party")
+    data = None
+    if csv is not None:
+        data = read_input(csv, "table", limit=MAX_TABLE_BYTES, error=EvidenceError)
     signer = SigningKey.load(key)
     declared = {t: t for t in get_args(DeclarationType)}
     measured = {f"{t}{MEASUREMENT_SUFFIX}": t for t in get_args(MeasurementType)}
@@ -138,6 +147,8 @@ def evaluate(
 ) -> None:
     """Evaluate every requirement in force for a period at the latest checkpoint."""
     from concord.compliance.engine import evaluate as run
+
+    period_option(period)
     from concord.compliance.engine import publish_findings
 
     with workspace(ctx) as ws:

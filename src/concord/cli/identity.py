@@ -11,7 +11,7 @@ import typer
 from pydantic import BaseModel, ValidationError
 from rich.console import Console
 
-from concord.cli.common import Table, workspace
+from concord.cli.common import Table, identifier_option, option_details, workspace
 from concord.errors import ConfigurationError, MalformedStatement
 from concord.identity.keys import PublicKey, SigningKey
 from concord.identity.schemas import KeyRevoked, KeyRotated, PrincipalRegistered
@@ -66,6 +66,7 @@ def keys_new(
     """
     if out_file.exists():
         raise ConfigurationError(f"{out_file}: exists; refusing to overwrite a key file")
+    identifier_option(principal, "PRINCIPAL")
     key = SigningKey.generate(principal)
     pub = key.save_pair(out_file)
     out.print(f"{key.key_id} written to {out_file} (private) and {pub} (public)")
@@ -143,6 +144,16 @@ def keys_revoke(
     out.print(f"key {key_id} revoked: {said}")
 
 
+#: The option of ``principals register`` that fills each body field.
+_REGISTER_OPTIONS = {
+    "principal_id": "PRINCIPAL",
+    "name": "--name",
+    "roles": "--role",
+    "party": "--party",
+    "key": "--public-key",
+}
+
+
 @principals_app.command("register")
 def principals_register(
     ctx: typer.Context,
@@ -159,6 +170,8 @@ def principals_register(
     issued_at: IssuedAt = None,
 ) -> None:
     """Register a principal with its roles and public key (an office statement)."""
+    identifier_option(principal, "PRINCIPAL")
+    identifier_option(party, "--party")
     key = PublicKey.load(public_key)
     if key.principal != principal:
         raise ConfigurationError(
@@ -177,8 +190,10 @@ def principals_register(
             }
         )
     except ValidationError as exc:
-        details = [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]
-        raise MalformedStatement("principals register: invalid input", details=details) from None
+        details = option_details(exc, _REGISTER_OPTIONS)
+        raise MalformedStatement(
+            f"principals register: {details[0]}", details=details[1:]
+        ) from None
     with workspace(ctx) as ws:
         office = ws.office_key
     said = _deliver(

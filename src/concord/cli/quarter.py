@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 
-from concord.cli.common import parse_day, progress_bar, workspace
+from concord.cli.common import parse_day, period_option, progress_bar, workspace
 
 quarter_app = typer.Typer(no_args_is_help=True, help="The office's quarterly cycle.")
 reports_app = typer.Typer(no_args_is_help=True, help="Compliance reports (HTML and PDF).")
@@ -59,6 +59,7 @@ def run(
 ) -> None:
     """Evaluate the period at the latest checkpoint, publish the findings, open the
     cases, and render and publish the reports."""
+    period_option(period)
     from concord.cycle.service import run_quarter
 
     with workspace(ctx) as ws:
@@ -108,6 +109,7 @@ def render(
     as_json: JsonOption = False,
 ) -> None:
     """Render the period's reports (consolidated and per signatory) at the latest checkpoint."""
+    period_option(period)
     from concord.compliance.engine import evaluate
     from concord.cycle.service import write_reports
 

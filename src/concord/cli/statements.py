@@ -26,6 +26,8 @@ from typer.core import TyperGroup
 
 from concord.cli.common import workspace
 from concord.errors import ConcordError, MalformedStatement, VerificationError
+from concord.identity.canonical import parse_json
+from concord.inputs import MAX_JSON_FILE_BYTES, MAX_TABLE_BYTES, read_input
 
 if TYPE_CHECKING:
     from concord.ledger.receipts import Receipt
@@ -50,11 +52,12 @@ def parse_when(text: str | None, *, option: str = "--issued-at") -> datetime:
     return value.astimezone(UTC)
 
 
-def _read(path: Path, what: str) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise MalformedStatement(f"{what} {path}: cannot read ({exc.strerror})") from None
+def _read(path: Path, what: str, limit: int = MAX_JSON_FILE_BYTES) -> bytes:
+    return read_input(path, what, limit=limit)
+
+
+def _read_json(path: Path, what: str) -> Any:
+    return parse_json(_read(path, what), what=f"{what} {path}")
 
 
 def _emit(submission_text: str, out_file: Path | None) -> None:
@@ -124,13 +127,10 @@ def sign(
     from concord.registry import default_registry
     from concord.submission import sign_submission
 
-    try:
-        body = json.loads(_read(body_file, "body"))
-    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
-        raise MalformedStatement(f"{body_file}: not JSON ({exc})") from None
+    body = _read_json(body_file, "body")
     if not isinstance(body, dict):
         raise MalformedStatement(f"{body_file}: a statement body is a JSON object")
-    tables = [_read(path, "table") for path in table or []]
+    tables = [_read(path, "table", MAX_TABLE_BYTES) for path in table or []]
     submission = sign_submission(
         default_registry(),
         SigningKey.load(key),
@@ -200,9 +200,9 @@ def receipt_verify(
     from concord.submission import read_submissions
 
     try:
-        data = json.loads(_read(receipt_file, "receipt"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise VerificationError(f"{receipt_file}: not JSON ({exc})") from None
+        data = _read_json(receipt_file, "receipt")
+    except MalformedStatement as exc:
+        raise VerificationError(exc.message) from None
     if not isinstance(data, dict):
         raise VerificationError(f"{receipt_file}: a receipt is a JSON object")
     receipt = Receipt.from_json(data)
@@ -328,13 +328,9 @@ def _field_parameter(name: str, info: FieldInfo) -> inspect.Parameter | None:
 
 
 def _json_value(name: str, text: str) -> Any:
-    raw = text
     if text.startswith("@"):
-        raw = _read(Path(text[1:]), _option_name(name)).decode("utf-8", "replace")
-    try:
-        return json.loads(raw)
-    except (json.JSONDecodeError, RecursionError) as exc:
-        raise MalformedStatement(f"{_option_name(name)}: not JSON ({exc.args[0]})") from None
+        return _read_json(Path(text[1:]), _option_name(name))
+    return parse_json(text, what=_option_name(name))
 
 
 def body_from_options(model: type[BaseModel], values: dict[str, Any]) -> dict[str, Any]:
@@ -409,7 +405,7 @@ def act_command(statement_type: str, model: type[BaseModel], roles: frozenset[st
     from concord.submission import sign_submission
 
     def command(ctx: typer.Context, **values: Any) -> None:
-        tables = [_read(path, "table") for path in values.pop("table_files") or []]
+        tables = [_read(p, "table", MAX_TABLE_BYTES) for p in values.pop("table_files") or []]
         submission = sign_submission(
             default_registry(),
             SigningKey.load(values.pop("key_file")),

@@ -33,6 +33,7 @@ def check(
     amendment: AmendmentOption = None,
 ) -> None:
     """Check a treaty file (and its amendments); print every problem with its place."""
+    from concord.treaty.loader import read_yaml_file
     from concord.treaty.service import (
         check_amendment_text,
         check_treaty_file,
@@ -47,7 +48,7 @@ def check(
     treaty = load_treaty_file(file)
     earlier: list[Amendment] = []
     for path in amendment or []:
-        text = path.read_text(encoding="utf-8")
+        text = read_yaml_file(path, "amendment file")
         found = check_amendment_text(treaty, text, str(path), earlier)
         if found:
             raise TreatyError(f"{path}: {len(found)} problem(s)", details=[str(p) for p in found])
@@ -73,12 +74,13 @@ def run_tests(
 ) -> None:
     """Run treaty test cases: given evidence, compare findings with the expected ones."""
     from concord.scenario.treaty import station_unity_path
+    from concord.treaty.loader import read_yaml_file
     from concord.treaty.service import load_amendment_text, load_treaty_file
     from concord.treaty.testcases import load_cases, run_case
 
     treaty = load_treaty_file(treaty_file or station_unity_path())
     amendments = [
-        load_amendment_text(p.read_text(encoding="utf-8"), str(p)) for p in amendment or []
+        load_amendment_text(read_yaml_file(p, "amendment file"), str(p)) for p in amendment or []
     ]
     cases = load_cases(path, treaty)  # every case-file problem is reported before running
     evaluate = _import_evaluator(evaluator)

@@ -20,10 +20,9 @@ out = Console(highlight=False)
 
 
 def _read(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise TreatyError(f"cannot read {path}: {exc}") from exc
+    from concord.treaty.loader import read_yaml_file
+
+    return read_yaml_file(path, "treaty file")
 
 
 def _now() -> datetime:

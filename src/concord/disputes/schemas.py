@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-IDENT = r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$"
+from concord.inputs import LINE, PROSE, Identifier, RecordId
+
+_Reference = Annotated[str, StringConstraints(min_length=1, max_length=200), LINE]
 CASE_OPENED = "disputes.case_opened"
 
 
@@ -18,18 +20,18 @@ class CaseOpened(BaseModel):
     every time limit of the treaty's dispute procedure runs from the day after it.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
-    case_id: str = Field(pattern=IDENT)
+    case_id: RecordId
     kind: Literal["violation", "contested_claim"]
-    parties: list[str] = Field(min_length=1)
+    parties: list[Identifier] = Field(min_length=1, max_length=100)
     received: dt.date
-    summary: str = Field(min_length=1, max_length=4000)
-    provisions: list[str] = Field(default_factory=list)
-    requirement: str | None = None
-    period: str | None = None
-    subject: str = ""
-    claims: list[str] = Field(default_factory=list)
-    findings_statement: str | None = Field(
+    summary: Annotated[str, StringConstraints(min_length=1, max_length=4000), PROSE]
+    provisions: list[_Reference] = Field(default_factory=list, max_length=100)
+    requirement: Identifier | None = None
+    period: Identifier | None = None
+    subject: Annotated[str, StringConstraints(max_length=200), LINE] = ""
+    claims: list[Identifier] = Field(default_factory=list, max_length=100)
+    findings_statement: RecordId | None = Field(
         default=None, description="id of the findings statement the violation comes from"
     )

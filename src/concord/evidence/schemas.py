@@ -11,13 +11,23 @@ come from inspectors. Their time of filing is the statement's ``issued_at``.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from concord.inputs import (
+    LINE,
+    MAX_MASS,
+    MAX_TABLE_BYTES,
+    MAX_TABLE_ROWS,
+    PROSE,
+    Identifier,
+    Km,
+    Name,
+)
 
 SHA256_HEX = r"^[0-9a-f]{64}$"
 PERIOD = r"^[0-9]{4}-(Q[1-4]|M(0[1-9]|1[0-2])|H[12]|Y)$"
-IDENT = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$"
 
 DeclarationType = Literal["extraction", "docking_fees", "activity_report", "compliance_report"]
 MeasurementType = Literal["extraction"]
@@ -46,10 +56,11 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
 
 #: Mass units accepted in evidence tables, with their factor to tonnes.
 MASS_UNITS = {"t": 1.0, "kg": 0.001, "kt": 1000.0}
+assert MASS_UNITS.keys() == MAX_MASS.keys()
 
 
 class _Body(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class TableRef(_Body):
@@ -57,31 +68,31 @@ class TableRef(_Body):
 
     sha256: str = Field(pattern=SHA256_HEX)
     media_type: Literal["text/csv"] = "text/csv"
-    rows: int = Field(ge=0)
-    bytes: int = Field(ge=0)
+    rows: int = Field(ge=0, le=MAX_TABLE_ROWS)
+    bytes: int = Field(ge=0, le=MAX_TABLE_BYTES)
 
 
 class SiteRegistered(_Body):
     """The office registers an extraction site (a point in the sector's km frame)."""
 
-    site_id: str = Field(pattern=IDENT)
-    name: str = Field(min_length=1, max_length=200)
-    sector: str = Field(pattern=IDENT)
-    location: tuple[float, float]
-    operator: str = Field(pattern=IDENT, description="party id of the operating party")
-    minerals: list[str] = Field(default_factory=list)
+    site_id: Identifier
+    name: Name
+    sector: Identifier
+    location: tuple[Km, Km]
+    operator: Identifier = Field(description="party id of the operating party")
+    minerals: list[Name] = Field(default_factory=list, max_length=100)
 
 
 class DeclarationFiled(_Body):
     """A party's (or the office's) periodic declaration, committing to its table."""
 
     declaration_type: DeclarationType
-    party: str = Field(pattern=IDENT)
+    party: Identifier
     period: str = Field(pattern=PERIOD)
     table: TableRef | None = Field(
         default=None, description="required for every type but compliance_report"
     )
-    summary: str | None = Field(default=None, max_length=4000)
+    summary: Annotated[str, StringConstraints(max_length=4000), PROSE] | None = None
 
 
 class MeasurementFiled(_Body):
@@ -95,34 +106,33 @@ class MeasurementFiled(_Body):
 class InspectionRequested(_Body):
     """An inspector asks a party for access to a site (Article on inspections)."""
 
-    request_id: str = Field(pattern=IDENT)
-    party: str = Field(pattern=IDENT)
-    site: str = Field(pattern=IDENT)
+    request_id: Identifier
+    party: Identifier
+    site: Identifier
     requested_at: AwareDatetime
 
 
 class InspectionGranted(_Body):
     """The inspected party records that access was given."""
 
-    request_id: str = Field(pattern=IDENT)
+    request_id: Identifier
     granted_at: AwareDatetime
 
 
 class DockingDecided(_Body):
     """The office records its decision on a docking request."""
 
-    request_id: str = Field(pattern=IDENT)
-    party: str = Field(pattern=IDENT)
-    vessel: str = Field(min_length=1, max_length=100)
+    request_id: Identifier
+    party: Identifier
+    vessel: Annotated[str, StringConstraints(min_length=1, max_length=100), LINE]
     requested_at: AwareDatetime
     decision: Literal["granted", "refused"]
-    reason_code: str | None = Field(
+    reason_code: Identifier | None = Field(
         default=None,
-        pattern=IDENT,
         description="for a refusal: one of the treaty's docking_refusal_reasons codes",
     )
-    reason: str | None = Field(
-        default=None, max_length=500, description="free text beside the coded reason"
+    reason: Annotated[str, StringConstraints(max_length=500), PROSE] | None = Field(
+        default=None, description="free text beside the coded reason"
     )
 
     @model_validator(mode="after")

@@ -26,6 +26,7 @@ import orjson
 import rfc8785
 
 from concord.errors import MalformedStatement
+from concord.inputs import MAX_DEPTH, decode_utf8
 
 #: RFC 8785 §3.2.2.3 / I-JSON: integers beyond ±(2**53 - 1) are not exact in JSON.
 _MAX_SAFE_INT = 2**53 - 1
@@ -182,18 +183,39 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 
 def parse_json(data: bytes | str, *, what: str, **hooks: Any) -> Any:
-    """Parse strict JSON (UTF-8, no duplicate keys, no NaN), naming ``what`` on error."""
+    """Parse strict JSON (UTF-8, no duplicate keys, no NaN, nested at most
+    :data:`~concord.inputs.MAX_DEPTH` levels), naming ``what`` on error."""
+    text = decode_utf8(data, what) if isinstance(data, bytes) else data
     try:
-        text = data.decode("utf-8") if isinstance(data, bytes) else data
-        return json.loads(
+        value = json.loads(
             text, object_pairs_hook=_no_duplicates, parse_constant=_reject_constant, **hooks
         )
-    except UnicodeDecodeError as exc:
-        raise MalformedStatement(f"{what}: not UTF-8 ({exc.reason})") from exc
+    except RecursionError:
+        raise MalformedStatement(f"{what}: nested deeper than {MAX_DEPTH} levels") from None
     except json.JSONDecodeError as exc:
         raise MalformedStatement(
-            f"{what}: malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
+            f"{what}: not JSON (malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg})"
         ) from exc
+    if _depth(value) > MAX_DEPTH:
+        raise MalformedStatement(f"{what}: nested deeper than {MAX_DEPTH} levels")
+    return value
+
+
+def _depth(value: Any) -> int:
+    """How deeply lists and objects nest in ``value`` (a scalar: 0)."""
+    deepest = 0
+    stack = [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        deepest = max(deepest, level)
+        stack.extend((child, level + 1) for child in children)
+    return deepest
 
 
 def _reject_constant(name: str) -> Any:

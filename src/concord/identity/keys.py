@@ -24,12 +24,25 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import ed25519_zebra
 import nacl.signing
 import pybase64
 
 from concord.errors import ConfigurationError, SignatureError
+
+#: A key file is a few hundred bytes; a much larger file is not one.
+MAX_KEY_FILE_BYTES = 64 * 1024
+
+
+def _read_json(path: Path) -> Any:
+    """A key file's JSON: UTF-8 and small (OSError or ValueError otherwise)."""
+    with path.open("rb") as handle:
+        data = handle.read(MAX_KEY_FILE_BYTES + 1)
+    if len(data) > MAX_KEY_FILE_BYTES:
+        raise ValueError(f"larger than {MAX_KEY_FILE_BYTES} bytes")
+    return json.loads(data.decode("utf-8"))
 
 
 def key_id(public_key: bytes) -> str:
@@ -98,9 +111,9 @@ class SigningKey:
     @classmethod
     def load(cls, path: Path) -> SigningKey:
         try:
-            data = json.loads(path.read_text())
+            data = _read_json(path)
             return cls(str(data["principal"]), unb64(data["seed"], what=f"{path}: seed"))
-        except (OSError, KeyError, json.JSONDecodeError, SignatureError) as exc:
+        except (OSError, KeyError, TypeError, ValueError, RecursionError, SignatureError) as exc:
             raise ConfigurationError(f"{path}: not a Concord key file ({exc})") from exc
 
 
@@ -141,8 +154,8 @@ class PublicKey:
     def load(cls, path: Path) -> PublicKey:
         """Read a public key file; a private key file is refused, never read for its key."""
         try:
-            data = json.loads(path.read_text())
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            data = _read_json(path)
+        except (OSError, ValueError, RecursionError) as exc:
             raise ConfigurationError(f"{path}: not a public key file ({exc})") from None
         if not isinstance(data, dict):
             raise ConfigurationError(f"{path}: not a public key file")

@@ -2,39 +2,46 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+
+from concord.inputs import PROSE, Identifier, Name
 
 Role = Literal["office", "signatory", "third_party", "inspector"]
-PrincipalId = str
+PrincipalId = Identifier
+KeyId = Annotated[str, Field(pattern=r"^ed25519:[0-9a-f]{16}$")]
 
 
 class _Body(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class KeySpec(_Body):
-    key_id: str = Field(pattern=r"^ed25519:[0-9a-f]{16}$")
-    public_key: str = Field(description="base64 of the 32-byte Ed25519 public key")
+    key_id: KeyId
+    public_key: str = Field(
+        max_length=64,
+        pattern=r"^[A-Za-z0-9+/]*={0,2}$",
+        description="base64 of the 32-byte Ed25519 public key",
+    )
     valid_from: AwareDatetime
 
 
 class OfficeEstablished(_Body):
     """The genesis statement: the office registers itself and its checkpoint key."""
 
-    principal_id: PrincipalId = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")
-    name: str = Field(min_length=1, max_length=200)
+    principal_id: PrincipalId
+    name: Name
     key: KeySpec
     log_origin: str
     log_verifier_key: str
 
 
 class PrincipalRegistered(_Body):
-    principal_id: PrincipalId = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")
-    name: str = Field(min_length=1, max_length=200)
-    roles: list[Role] = Field(min_length=1)
-    party: str | None = Field(
+    principal_id: PrincipalId
+    name: Name
+    roles: list[Role] = Field(min_length=1, max_length=4)
+    party: Identifier | None = Field(
         default=None, description="the treaty party this principal acts for, if any"
     )
     key: KeySpec
@@ -43,15 +50,15 @@ class PrincipalRegistered(_Body):
 class KeyRotated(_Body):
     principal_id: PrincipalId
     new_key: KeySpec
-    retire_key_id: str | None = Field(
+    retire_key_id: KeyId | None = Field(
         default=None, description="the key this one replaces; revoked from this entry on"
     )
 
 
 class KeyRevoked(_Body):
     principal_id: PrincipalId
-    key_id: str
-    reason: str = Field(min_length=1, max_length=500)
+    key_id: KeyId
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=500), PROSE]
     effective_from: AwareDatetime | None = Field(
         default=None,
         description="statements issued from this time on are refused; "

@@ -26,8 +26,9 @@ from sqlalchemy.orm import Session
 from concord.errors import MalformedStatement
 from concord.identity.canonical import canonical_json, parse_canonical
 from concord.identity.dsse import Envelope, parse_envelope
+from concord.inputs import RECORD_ID_PATTERN
 
-ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$")
+ID_PATTERN = re.compile(RECORD_ID_PATTERN)
 _TIMESTAMP = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$")
 _HEADER_FIELDS = frozenset({"author", "body", "id", "issued_at", "type"})
 
@@ -123,11 +124,13 @@ def make_payload(
     )
 
 
-def _pydantic_details(exc: ValidationError) -> list[str]:
+def pydantic_details(exc: ValidationError, prefix: str = "body") -> list[str]:
+    """One line per schema error: the field's path and the reason."""
     out = []
     for err in exc.errors():
         path = ".".join(str(p) for p in err["loc"])
-        out.append(f"body.{path}: {err['msg']}" if path else f"body: {err['msg']}")
+        reason = str(err["msg"]).removeprefix("Value error, ")
+        out.append(f"{prefix}.{path}: {reason}" if path else f"{prefix}: {reason}")
     return out
 
 
@@ -157,9 +160,9 @@ def parse_statement(
     if not canonical:
         raise MalformedStatement("payload: not in RFC 8785 canonical form")
     sid = obj["id"]
-    if not isinstance(sid, str) or not ID_PATTERN.match(sid):
+    if not isinstance(sid, str) or not ID_PATTERN.fullmatch(sid):
         raise MalformedStatement(f"id: {sid!r} is not a valid statement id")
-    if not isinstance(obj["author"], str) or not ID_PATTERN.match(obj["author"]):
+    if not isinstance(obj["author"], str) or not ID_PATTERN.fullmatch(obj["author"]):
         raise MalformedStatement(f"author: {obj['author']!r} is not a principal id")
     if not isinstance(obj["type"], str):
         raise MalformedStatement("type: expected a string")
@@ -170,6 +173,6 @@ def parse_statement(
     except ValidationError as exc:
         raise MalformedStatement(
             f"{kind.name} {sid}: body does not match the schema",
-            details=_pydantic_details(exc),
+            details=pydantic_details(exc),
         ) from None
     return Statement(sid, kind.name, obj["author"], issued, body, envelope.payload, envelope, entry)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from concord.evidence.schemas import IDENT, PERIOD, SHA256_HEX
+from concord.evidence.schemas import PERIOD, SHA256_HEX
+from concord.inputs import MAX_SAFE_INT, Identifier
 
 REPORT_PUBLISHED = "reports.published"
 
@@ -19,11 +20,11 @@ class ReportPublished(BaseModel):
     report, or null for the consolidated report.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     period: str = Field(pattern=PERIOD)
-    scope: str | None = Field(default=None, pattern=IDENT)
-    checkpoint_size: int = Field(ge=1)
+    scope: Identifier | None = None
+    checkpoint_size: int = Field(ge=1, le=MAX_SAFE_INT)
     checkpoint_root: str = Field(pattern=SHA256_HEX)
     findings_sha256: str = Field(pattern=SHA256_HEX)
     html_sha256: str = Field(pattern=SHA256_HEX)

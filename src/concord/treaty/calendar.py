@@ -15,9 +15,9 @@ from concord.errors import TreatyError
 from concord.treaty.types import Duration, PeriodKind
 
 _PATTERNS: dict[PeriodKind, re.Pattern[str]] = {
-    "quarterly": re.compile(r"^(\d{4})-Q([1-4])$"),
-    "monthly": re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$"),
-    "annual": re.compile(r"^(\d{4})$"),
+    "quarterly": re.compile(r"([0-9]{4})-Q([1-4])"),
+    "monthly": re.compile(r"([0-9]{4})-(0[1-9]|1[0-2])"),
+    "annual": re.compile(r"([0-9]{4})"),
 }
 _MONTHS_PER_PERIOD: dict[PeriodKind, int] = {"quarterly": 3, "monthly": 1, "annual": 12}
 
@@ -65,10 +65,12 @@ def parse_period(text: str, kind: PeriodKind | None = None) -> Period:
     """``"2187-Q2"`` → the period from 2187-04-01 to 2187-06-30."""
     kinds = [kind] if kind else list(_PATTERNS)
     for candidate in kinds:
-        match = _PATTERNS[candidate].match(text)
+        match = _PATTERNS[candidate].fullmatch(text)
         if not match:
             continue
         year = int(match.group(1))
+        if not 1 <= year <= 9998:  # a period and the one after it are real dates
+            raise TreatyError(f'period "{text}": the year must be from 0001 to 9998')
         if candidate == "quarterly":
             month = (int(match.group(2)) - 1) * 3 + 1
         elif candidate == "monthly":

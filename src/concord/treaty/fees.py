@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
+from concord.inputs import MAX_FEE
 from concord.treaty.types import Date, Identifier, Strict, Text
 
 #: ISO 4217-style three-letter code (the scenario uses ``UCR``, Unity credits).
@@ -16,7 +17,7 @@ Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
 class Rate(Strict):
     vessel_class: Identifier
     berth: Identifier
-    amount: Decimal = Field(ge=0)
+    amount: Decimal = Field(ge=0, le=MAX_FEE, allow_inf_nan=False)
     per: Literal["day", "call", "tonne"] = "day"
 
 

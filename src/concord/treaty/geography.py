@@ -6,10 +6,11 @@ from typing import Literal
 
 from pydantic import Field
 
+from concord.inputs import Km
 from concord.treaty.types import Effective, Identifier, Strict, Text
 
 #: A point ``[x, y]`` in kilometres in the treaty's planar frame.
-Point = tuple[float, float]
+Point = tuple[Km, Km]
 
 
 class Sector(Effective):

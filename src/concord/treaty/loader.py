@@ -1,11 +1,16 @@
 """Reading YAML documents (treaties, amendments, test cases) with every error located.
 
-Two things differ from ``yaml.safe_load``:
+This is the one YAML loader of Concord. It builds on ``yaml.SafeLoader`` (no tags that
+construct Python objects) and differs from ``yaml.safe_load`` in that:
 
 * dates stay text, so that an impossible date (``2187-02-30``) is reported by the model at
   its path instead of aborting the whole parse, and every date is parsed by one rule;
 * every node's line and column are kept, so that a problem found later — by Pydantic or
-  by a cross-reference check — can say where it is in the file.
+  by a cross-reference check — can say where it is in the file;
+* a duplicate key is a problem (YAML would silently keep the last value);
+* a document has limits (:mod:`concord.inputs`): its bytes, its nesting depth, and the
+  number of nodes it expands to with its aliases counted at each use, so that an alias
+  bomb ("billion laughs") or a recursive alias is refused before it is expanded.
 """
 
 from __future__ import annotations
@@ -18,6 +23,8 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from concord.errors import TreatyError
+from concord.inputs import MAX_DEPTH, MAX_YAML_BYTES, MAX_YAML_NODES, read_text_input
 from concord.treaty.problems import PathPart, Problem, format_path
 
 M = TypeVar("M", bound=BaseModel)
@@ -27,7 +34,23 @@ Locator = Callable[[Sequence[PathPart], str], Problem]
 
 
 class _DocumentLoader(yaml.SafeLoader):
-    """SafeLoader without the implicit timestamp type (dates are parsed by the models)."""
+    """SafeLoader without the implicit timestamp type (dates are parsed by the models),
+    refusing to compose nodes nested deeper than :data:`MAX_DEPTH`."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH:
+                mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
+                message = f"nested deeper than {MAX_DEPTH} levels"
+                raise yaml.composer.ComposerError(None, None, message, mark)
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
 
 
 _DocumentLoader.yaml_implicit_resolvers = {
@@ -66,28 +89,101 @@ def plain_problem(parts: Sequence[PathPart], message: str) -> Problem:
     return Problem(path=format_path(parts), message=message)
 
 
-def parse_yaml(text: str, source: str) -> tuple[ParsedDocument | None, list[Problem]]:
-    """Parse one YAML document; broken YAML is reported with its line and column."""
+def read_yaml_file(path: Any, what: str = "YAML file") -> str:
+    """The UTF-8 text of a YAML file, refused (TreatyError) when over :data:`MAX_YAML_BYTES`."""
+    from pathlib import Path
+
+    return read_text_input(Path(path), what, limit=MAX_YAML_BYTES, error=TreatyError)
+
+
+def _expanded_size(root: yaml.Node) -> int | None:
+    """How many nodes ``root`` expands to, each alias counted at every use; None when
+    an alias refers to a node that contains it (a recursive document)."""
+    sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()
+
+    def size(node: yaml.Node) -> int | None:
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        if key in open_nodes:
+            return None
+        open_nodes.add(key)
+        children: list[yaml.Node] = []
+        if isinstance(node, yaml.MappingNode):
+            children = [n for pair in node.value for n in pair]
+        elif isinstance(node, yaml.SequenceNode):
+            children = list(node.value)
+        total = 1
+        for child in children:
+            found = size(child)
+            if found is None:
+                return None
+            total += found
+        open_nodes.discard(key)
+        sizes[key] = total
+        return total
+
+    return size(root)
+
+
+def _limits(node: yaml.Node) -> str | None:
+    """The first limit of :mod:`concord.inputs` that the document breaks, if any."""
+    size = _expanded_size(node)
+    if size is None:
+        message = "an alias refers to a node that contains it (a recursive document)"
+    elif size > MAX_YAML_NODES:
+        message = (
+            f"the document expands to {size} nodes (aliases counted at each use), "
+            f"above the limit of {MAX_YAML_NODES}"
+        )
+    else:
+        return None
+    return message
+
+
+def _document_problem(source: str, message: str, mark: Any = None) -> Problem:
+    line = mark.line + 1 if mark else None
+    column = mark.column + 1 if mark else None
+    return Problem(path="(document)", message=message, source=source, line=line, column=column)
+
+
+def _construct(text: str, source: str) -> tuple[yaml.Node | None, Any, list[Problem]]:
+    """The document's root node and its data, or the problem that stopped reading it."""
     loader = _DocumentLoader(text)
     try:
         node = loader.get_single_node()
         if node is None:
-            return None, [Problem(path="(document)", message="the file is empty", source=source)]
-        data = loader.construct_document(node)
+            return None, None, [_document_problem(source, "the file is empty")]
+        too_large = _limits(node)
+        if too_large is not None:
+            return None, None, [_document_problem(source, too_large)]
+        return node, loader.construct_document(node), []
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
         message = f"broken YAML: {exc.problem or exc.context}"
-        line = mark.line + 1 if mark else None
-        column = mark.column + 1 if mark else None
-        return None, [
-            Problem(path="(document)", message=message, source=source, line=line, column=column)
-        ]
+        return (
+            None,
+            None,
+            [_document_problem(source, message, exc.problem_mark or exc.context_mark)],
+        )
     except yaml.YAMLError as exc:
-        return None, [Problem(path="(document)", message=f"broken YAML: {exc}", source=source)]
+        return None, None, [_document_problem(source, f"broken YAML: {exc}")]
+    except (ValueError, RecursionError) as exc:  # e.g. an integer of more than 4300 digits
+        return None, None, [_document_problem(source, f"unreadable YAML: {exc}")]
     finally:
         loader.dispose()
+
+
+def parse_yaml(text: str, source: str) -> tuple[ParsedDocument | None, list[Problem]]:
+    """Parse one YAML document; broken YAML is reported with its line and column."""
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > MAX_YAML_BYTES:
+        message = f"the document is {size} bytes, above the limit of {MAX_YAML_BYTES}"
+        return None, [_document_problem(source, message)]
+    node, data, problems = _construct(text, source)
+    if node is None:
+        return None, problems
     doc = ParsedDocument(source=source, data=data)
-    problems: list[Problem] = []
     _index(node, (), doc, problems)
     return doc, problems
 

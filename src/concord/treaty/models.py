@@ -69,7 +69,7 @@ class Party(Strict):
 
 class Chapter(Strict):
     id: Identifier
-    number: int = Field(ge=1)
+    number: int = Field(ge=1, le=100_000)
     title: Text
 
 
@@ -77,7 +77,7 @@ class Provision(Effective):
     """One article of the treaty, cited by requirements and rules by its ``id``."""
 
     id: Identifier = Field(pattern=r"^P[1-9][0-9]*$")
-    article: int = Field(ge=1)
+    article: int = Field(ge=1, le=100_000)
     chapter: Identifier
     title: Text
     text: Text

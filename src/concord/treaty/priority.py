@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import ConfigDict, Field, model_validator
 
-from concord.treaty.types import Date, Effective, Identifier, Strict, Text
+from concord.treaty.types import MAX_DAYS, Date, Effective, Identifier, Strict, Text
 
 if TYPE_CHECKING:
     from concord.treaty.models import TreatyDates
@@ -61,7 +61,7 @@ class Window(Strict):
     to: DateRef | None = Field(default=None, description="last day (included)")
     before: DateRef | None = Field(default=None, description="the day after the last")
     within_days: int | None = Field(
-        default=None, ge=0, description="the last day is this many days after `from`"
+        default=None, ge=0, le=MAX_DAYS, description="the last day is this many days after `from`"
     )
 
     @model_validator(mode="after")
@@ -123,14 +123,14 @@ class FirstFiledParams(Strict):
 class OperationalPresenceParams(Strict):
     """The claimant with continuous operations on the site for the minimum time prevails."""
 
-    min_presence_days: int = Field(ge=1)
+    min_presence_days: int = Field(ge=1, le=MAX_DAYS)
     evidence: Identifier = "activity_report"
 
 
 class ActivityLapseParams(Strict):
     """A claim whose activity report is not filed ``due_days`` after its period lapses."""
 
-    due_days: int = Field(ge=0)
+    due_days: int = Field(ge=0, le=MAX_DAYS)
     requirement: Identifier | None = Field(
         default=None, description="the report_due requirement for activity reports"
     )

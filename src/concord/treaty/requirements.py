@@ -12,7 +12,10 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from concord.treaty.types import Effective, Identifier, PeriodKind, Strict, Text
+from concord.treaty.types import MAX_DAYS, Effective, Identifier, PeriodKind, Strict, Text
+
+#: The largest limit or floor a requirement states (tonnes, currency units, km²).
+MAX_QUANTITY = 1e12
 
 #: Roles that ``reporters`` may name instead of party ids.
 REPORTER_ROLES = ("signatories", "third_parties", "parties", "office")
@@ -34,7 +37,7 @@ class CapParams(Strict):
     quantity: Identifier
     aggregate: Literal["sum"] = "sum"
     per: Literal["party", "sector", "site"]
-    limit: float = Field(gt=0)
+    limit: float = Field(gt=0, le=MAX_QUANTITY)
     unit: Text
     sectors: list[Identifier] = Field(default_factory=list, description="empty: every sector")
 
@@ -43,15 +46,15 @@ class Materiality(Strict):
     """EITI margin of variance: material only above BOTH the percentage and the floor."""
 
     percent: float = Field(gt=0, le=100)
-    absolute_floor: float = Field(ge=0)
+    absolute_floor: float = Field(ge=0, le=MAX_QUANTITY)
     unit: Text
 
 
 class Cusum(Strict):
     """Page's CUSUM over successive periods, in standard deviations of the difference."""
 
-    k: float = Field(ge=0, description="reference value (allowance per period)")
-    h: float = Field(gt=0, description="decision interval")
+    k: float = Field(ge=0, le=1000, description="reference value (allowance per period)")
+    h: float = Field(gt=0, le=1000, description="decision interval")
 
 
 class ReconciliationParams(Strict):
@@ -60,7 +63,7 @@ class ReconciliationParams(Strict):
     declared: Identifier
     measured: Identifier
     per: Literal["site", "party", "sector"] = "site"
-    k_sigma: float = Field(gt=0, description="flag when |declared-measured| > k·σ")
+    k_sigma: float = Field(gt=0, le=1000, description="flag when |declared-measured| > k·σ")
     materiality: Materiality
     cusum: Cusum
 
@@ -101,7 +104,10 @@ class RequirementBase(Effective):
     evidence: EvidenceType
     period: PeriodKind | None = Field(default=None, description="default: the calendar's")
     deadline_days: int | None = Field(
-        default=None, ge=0, description="days after period end by which findings are due"
+        default=None,
+        ge=0,
+        le=MAX_DAYS,
+        description="days after period end by which findings are due",
     )
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from concord.errors import TreatyError
 from concord.treaty.checking import check_treaty_document
-from concord.treaty.loader import parse_yaml, validate_model
+from concord.treaty.loader import parse_yaml, read_yaml_file, validate_model
 from concord.treaty.models import Amendment, Treaty
 from concord.treaty.problems import Problem
 from concord.treaty.schemas import TreatyAmended, TreatyRegistered, document_sha256
@@ -58,10 +58,7 @@ def load_treaty_text(text: str, source: str = "<treaty>") -> Treaty:
 
 
 def _read(path: Path | str) -> str:
-    try:
-        return Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise TreatyError(f"cannot read {path}: {exc}") from exc
+    return read_yaml_file(path, "treaty file")
 
 
 def check_treaty_file(path: Path | str) -> list[Problem]:

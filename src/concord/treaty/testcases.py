@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from concord.errors import ConcordError, TreatyError
 from concord.treaty.calendar import Period, parse_period
-from concord.treaty.loader import Locator, parse_yaml, validate_model
+from concord.treaty.loader import Locator, parse_yaml, read_yaml_file, validate_model
 from concord.treaty.models import Amendment, Requirement, Treaty
 from concord.treaty.problems import Problem
 from concord.treaty.types import Date, Identifier, Strict, Text
@@ -153,7 +153,7 @@ def load_cases(path: Path, treaty: Treaty) -> list[LoadedCase]:
     loaded: list[LoadedCase] = []
     problems: list[Problem] = []
     for file in case_files(path):
-        doc, found = parse_yaml(file.read_text(encoding="utf-8"), str(file))
+        doc, found = parse_yaml(read_yaml_file(file, "test case file"), str(file))
         if doc is not None:
             case, more = validate_model(TreatyTestCase, doc)
             found += more

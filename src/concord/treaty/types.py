@@ -15,6 +15,8 @@ from pydantic import (
     model_validator,
 )
 
+from concord.inputs import MAX_YAML_BYTES, PROSE, TREATY_IDENTIFIER_PATTERN
+
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -34,11 +36,17 @@ def _date_from_text(value: Any) -> Any:
 #: A calendar date written ``YYYY-MM-DD``.
 Date = Annotated[date, BeforeValidator(_date_from_text)]
 
-#: An identifier: a letter, then letters, digits, ``_``, ``-`` or ``.``.
-Identifier = Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_.-]*$")]
+#: An identifier of the treaty format: a letter, then letters, digits, ``_``, ``-`` or
+#: ``.`` (an :data:`concord.inputs.Identifier` that begins with a letter and has no ``:``).
+Identifier = Annotated[
+    str, StringConstraints(pattern=TREATY_IDENTIFIER_PATTERN, min_length=1, max_length=64)
+]
 
-#: Non-empty text.
-Text = Annotated[str, StringConstraints(min_length=1)]
+#: Non-empty text, with line breaks but without control characters.
+Text = Annotated[str, StringConstraints(min_length=1, max_length=MAX_YAML_BYTES), PROSE]
+
+#: A number of days in a treaty's limits: at most a century.
+MAX_DAYS = 36_600
 
 #: How a reporting period is cut.
 PeriodKind = Literal["quarterly", "monthly", "annual"]
@@ -47,7 +55,7 @@ PeriodKind = Literal["quarterly", "monthly", "annual"]
 class Strict(BaseModel):
     """Base of every format model: unknown keys are errors; values do not change."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Effective(Strict):
@@ -65,8 +73,8 @@ class Effective(Strict):
 class Duration(Strict):
     """A time limit in whole days or whole calendar months (exactly one of them)."""
 
-    days: int | None = Field(default=None, ge=1)
-    months: int | None = Field(default=None, ge=1)
+    days: int | None = Field(default=None, ge=1, le=MAX_DAYS)
+    months: int | None = Field(default=None, ge=1, le=MAX_DAYS // 30)
 
     @model_validator(mode="after")
     def _exactly_one(self) -> Duration:
