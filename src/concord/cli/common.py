@@ -8,6 +8,7 @@ from typing import Any
 
 import typer
 from rich import table as rich_table
+from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from concord.config import Settings
@@ -27,6 +28,15 @@ def workspace(ctx: typer.Context) -> Iterator[Workspace]:
         yield ws
     finally:
         ws.close()
+
+
+def store_wait_notice(ws: Workspace) -> None:
+    """Tell the user why a command pauses: another one holds the analytic store."""
+    Console(stderr=True).print(
+        f"waiting for another Concord command to finish with the analytic store "
+        f"({ws.settings.analytics_path})",
+        highlight=False,
+    )
 
 
 def progress_bar(transient: bool = True) -> Progress:

@@ -10,7 +10,7 @@ from typing import Annotated, get_args
 import typer
 from rich.console import Console
 
-from concord.cli.common import Table, progress_bar, workspace
+from concord.cli.common import Table, progress_bar, store_wait_notice, workspace
 from concord.errors import EvidenceError
 from concord.identity.keys import SigningKey
 
@@ -115,7 +115,7 @@ def rebuild(ctx: typer.Context) -> None:
 
     with workspace(ctx) as ws:
         state = latest_state(ws)
-        path = rebuild_analytics(ws, state.size)
+        path = rebuild_analytics(ws, state.size, on_wait=lambda: store_wait_notice(ws))
     out.print(f"analytic store rebuilt at {path} from the first {state.size} log entries")
 
 
@@ -141,6 +141,7 @@ def evaluate(
                 period,
                 on_requirements=lambda n: bar.update(task, total=n),
                 progress=lambda _r: bar.advance(task),
+                on_wait=lambda: store_wait_notice(ws),
             )
         receipt = publish_findings(ws, evaluation) if publish else None
     if as_json:

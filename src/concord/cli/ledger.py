@@ -17,7 +17,7 @@ from concord.ledger.audit import rebuild as rebuild_log
 from concord.ledger.audit import verify_database
 from concord.ledger.export import export_tiles, verify_tiles
 from concord.ledger.notes import NoteVerifier
-from concord.workspace import VKEY, init_workspace
+from concord.workspace import VKEY, Workspace, init_workspace
 
 out = Console()
 err = Console(stderr=True)
@@ -164,6 +164,7 @@ def verify(
     """
     verifier = _verifier(ctx, key, tiles, vkey=vkey, trust_export_key=trust_export_key)
     trusted_note = trusted.read_text() if trusted else None
+    store: dict[str, object] | None = None
     with progress_bar() as bar:
         task = bar.add_task("verifying", total=None)
 
@@ -194,6 +195,7 @@ def verify(
                 report = verify_database(
                     ws.ledger, verifier, trusted_note=trusted_note, progress=advance
                 )
+                store = _verify_store(ws)
     if as_json:
         typer.echo(
             json.dumps(
@@ -204,6 +206,7 @@ def verify(
                     "checkpoints": report.checkpoints,
                     "root": _b64(report.root),
                     "trusted_size": None if report.trusted is None else report.trusted.size,
+                    **({} if tiles is not None else {"analytic_store": store}),
                 },
                 sort_keys=True,
             )
@@ -215,6 +218,27 @@ def verify(
     )
     if report.trusted is not None:
         out.print(f"extends the trusted checkpoint of size {report.trusted.size}")
+    if tiles is None:
+        out.print(_store_line(store), highlight=False)
+
+
+def _verify_store(ws: Workspace) -> dict[str, object] | None:
+    """The analytic store's sealed state, checked against the log and its content."""
+    from concord.evidence.analytics import verify_analytics
+
+    state = verify_analytics(ws)
+    if state is None:
+        return None
+    return {"size": state.size, "root": state.root, "content_digest": state.digest}
+
+
+def _store_line(store: dict[str, object] | None) -> str:
+    if store is None:
+        return "analytic store: not built yet (the next evaluate builds it)"
+    return (
+        f"analytic store: sealed at log size {store['size']}, content digest "
+        f"{store['content_digest']} matches"
+    )
 
 
 def rebuild(ctx: typer.Context) -> None:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 
-from concord.cli.common import progress_bar, workspace
+from concord.cli.common import progress_bar, store_wait_notice, workspace
 
 quarter_app = typer.Typer(no_args_is_help=True, help="The office's quarterly cycle.")
 reports_app = typer.Typer(no_args_is_help=True, help="Compliance reports (HTML and PDF).")
@@ -54,7 +54,13 @@ def run(
         target = out_dir or ws.settings.home / "reports"
         with progress_bar() as bar:
             task = bar.add_task(f"{period}", total=None)
-            result = run_quarter(ws, period, target, step=lambda m: bar.update(task, description=m))
+            result = run_quarter(
+                ws,
+                period,
+                target,
+                step=lambda m: bar.update(task, description=m),
+                on_wait=lambda: store_wait_notice(ws),
+            )
     evaluation = result.evaluation
     summary = {
         "period": evaluation.period,
@@ -96,8 +102,10 @@ def render(
 
     with workspace(ctx) as ws:
         target = out_dir or ws.settings.home / "reports"
-        evaluation = evaluate(ws, period)
-        files = write_reports(ws, evaluation, target, publish=publish)
+        evaluation = evaluate(ws, period, on_wait=lambda: store_wait_notice(ws))
+        files = write_reports(
+            ws, evaluation, target, publish=publish, on_wait=lambda: store_wait_notice(ws)
+        )
     rows = _files(files)
     if as_json:
         typer.echo(json.dumps(rows, indent=2, sort_keys=True))
