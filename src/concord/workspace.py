@@ -3,6 +3,7 @@
 Layout of ``$CONCORD_HOME``::
 
     concord.db          SQLite ledger and projections (unless CONCORD_DATABASE_URL)
+    keys/               owner-only (0700)
     keys/office.json    the office principal's statement key (owner-only)
     keys/log.skey       the office's checkpoint signer key (owner-only)
     log.vkey            the checkpoint verifier key the office publishes
@@ -109,6 +110,7 @@ def init_workspace(
     if (keys / OFFICE_KEY).exists():
         raise ConfigurationError(f"{settings.home}: a workspace already exists here")
     keys.mkdir(parents=True, exist_ok=True)
+    keys.chmod(0o700)  # the private keys' folder is the office's alone
     settings.blobs_dir.mkdir(parents=True, exist_ok=True)
     office = SigningKey.generate(office_id)
     signer = NoteSigner.generate(settings.log_origin)

@@ -17,6 +17,7 @@ from concord.ledger.audit import rebuild as rebuild_log
 from concord.ledger.audit import verify_database
 from concord.ledger.export import export_tiles, verify_tiles
 from concord.ledger.notes import NoteVerifier
+from concord.storage.files import write_public
 from concord.workspace import VKEY, Workspace, init_workspace
 
 out = Console()
@@ -81,7 +82,7 @@ def export(
     """Write the log as C2SP tlog-tiles static files (checkpoint, tiles, entry bundles)."""
     with workspace(ctx) as ws:
         size = export_tiles(ws.ledger, directory, ws.settings.blobs_dir)
-        (directory / VKEY).write_text(ws.verifier.vkey() + "\n")
+        write_public(directory / VKEY, (ws.verifier.vkey() + "\n").encode())
     out.print(f"exported {size} entries to {directory}")
 
 
