@@ -14,6 +14,11 @@ from pathlib import Path
 import pytest
 
 from cli_run import concord
+from concord.compliance.engine import evaluate
+from concord.cycle.service import write_reports
+from concord.workspace import open_workspace
+from evidence.test_store_seal import make_case
+from factories import make_settings
 
 
 def _mode(path: Path) -> int:
