@@ -157,6 +157,8 @@ EDITS: dict[str, Callable[[Path], None]] = {
     "the recorded prefix and digest edited to match": _and_digest(
         _sql(FLIP, "UPDATE store_meta SET value = '1' WHERE key = 'log_size'")
     ),
+    "the recorded root removed": _sql("DELETE FROM store_meta WHERE key = 'log_root'"),
+    "the record of the state dropped": _sql("DROP TABLE store_meta"),
     "not a database any more": lambda store: store.write_bytes(b"not a DuckDB file"),
 }
 

@@ -134,6 +134,13 @@ def _state_at(ws: Workspace, size: int | None) -> StoreState:
     return StoreState(size, ws.ledger.root(size).hex())
 
 
+def _quiet(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    # DuckDB prints a progress bar for long queries (hashing a large store) on the
+    # terminal, where it would interleave with a command's output (``--json``).
+    con.execute("SET enable_progress_bar = false")
+    return con
+
+
 def _altered(path: Path, reason: str) -> AnalyticStoreAltered:
     return AnalyticStoreAltered(
         f"the analytic store {path} has been altered: {reason}; "
@@ -143,7 +150,7 @@ def _altered(path: Path, reason: str) -> AnalyticStoreAltered:
 
 def _connect(path: Path, *, read_only: bool) -> duckdb.DuckDBPyConnection:
     try:
-        return duckdb.connect(str(path), read_only=read_only)
+        return _quiet(duckdb.connect(str(path), read_only=read_only))
     except duckdb.IOException as exc:
         if "lock" in str(exc).lower():
             raise StorageError(
@@ -172,7 +179,7 @@ def check_store(ws: Workspace, con: duckdb.DuckDBPyConnection, path: Path) -> St
     content, hashed again, has the sealed digest; raises AnalyticStoreAltered otherwise."""
     try:
         seal = store_seal(con)
-    except (duckdb.Error, ValueError):
+    except (duckdb.Error, KeyError, ValueError):
         raise _altered(path, f"its {META_TABLE} table cannot be read") from None
     if seal is None:
         raise _altered(path, "it carries no seal")
@@ -206,7 +213,7 @@ def _rebuild(ws: Workspace, state: StoreState) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     temp = path.with_name(path.name + ".building")
     temp.unlink(missing_ok=True)
-    with duckdb.connect(str(temp)) as con:
+    with _quiet(duckdb.connect(str(temp))) as con:
         build_into(ws, con, state)
         con.execute("CHECKPOINT")
     os.replace(temp, path)

@@ -100,10 +100,14 @@ def _hash_lines(digest: hashlib._Hash, column: pa.Array) -> None:
         return
     if len(column) == 0:
         return
-    if not pa.types.is_large_string(column.type):
-        column = column.cast(pa.large_string())
+    if pa.types.is_large_string(column.type):
+        width: type[np.int64] | type[np.int32] = np.int64
+    elif pa.types.is_string(column.type):
+        width = np.int32
+    else:  # a string view or another layout: bring it to one whose bytes are contiguous
+        column, width = column.cast(pa.large_string()), np.int64
     _, offsets, data = column.buffers()
-    bounds = np.frombuffer(offsets, dtype=np.int64)
+    bounds = np.frombuffer(offsets, dtype=width)
     start, end = bounds[column.offset], bounds[column.offset + len(column)]
     digest.update(memoryview(data)[start:end])
 
