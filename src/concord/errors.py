@@ -18,6 +18,7 @@ nothing else in the code decides exit codes.
     │   ├── AuthorizationError        exit 77  HTTP 403   signer lacks the role
     │   └── ConflictError             exit 65  HTTP 409   id reused by a different statement
     ├── VerificationError             exit 2   HTTP 409   the log or a proof does not verify
+    │   └── AnalyticStoreAltered                          evidence.duckdb differs from its seal
     ├── NotFoundError                 exit 66  HTTP 404   no such entry, principal, treaty, …
     ├── TreatyError                   exit 65  HTTP 422   treaty file invalid
     ├── EvidenceError                 exit 65  HTTP 422   evidence table rejected
@@ -102,6 +103,10 @@ class ConflictError(StatementError):
 class VerificationError(ConcordError):
     exit_code = 2
     http_status = 409
+
+
+class AnalyticStoreAltered(VerificationError):
+    """The analytic store's content or seal is not what the office built from the log."""
 
 
 class NotFoundError(ConcordError):

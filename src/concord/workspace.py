@@ -3,6 +3,7 @@
 Layout of ``$CONCORD_HOME``::
 
     concord.db          SQLite ledger and projections (unless CONCORD_DATABASE_URL)
+    keys/               owner-only (0700)
     keys/office.json    the office principal's statement key (owner-only)
     keys/log.skey       the office's checkpoint signer key (owner-only)
     log.vkey            the checkpoint verifier key the office publishes
@@ -129,6 +130,7 @@ def init_workspace(
             )
     else:
         pending.mkdir(parents=True, exist_ok=True, mode=0o700)
+        pending.chmod(0o700)  # the private keys' folder is the office's alone
         office = SigningKey.generate(office_id)
         signer = NoteSigner.generate(settings.log_origin)
         office.save(pending / OFFICE_KEY)

@@ -10,6 +10,7 @@ from typing import Any
 import typer
 from pydantic import ValidationError
 from rich import table as rich_table
+from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from concord.config import Settings
@@ -64,6 +65,15 @@ def option_details(exc: ValidationError, options: dict[str, str]) -> list[str]:
         reason = str(error["msg"]).removeprefix("Value error, ")
         lines.append(f"{where}: {reason}")
     return lines
+
+
+def store_wait_notice(ws: Workspace) -> None:
+    """Tell the user why a command pauses: another one holds the analytic store."""
+    Console(stderr=True).print(
+        f"waiting for another Concord command to finish with the analytic store "
+        f"({ws.settings.analytics_path})",
+        highlight=False,
+    )
 
 
 def progress_bar(transient: bool = True) -> Progress:

@@ -16,6 +16,7 @@ from concord.cli.common import (
     parse_day,
     period_option,
     progress_bar,
+    store_wait_notice,
     workspace,
 )
 from concord.errors import EvidenceError
@@ -124,7 +125,7 @@ def rebuild(ctx: typer.Context) -> None:
 
     with workspace(ctx) as ws:
         state = latest_state(ws)
-        path = rebuild_analytics(ws, state.size)
+        path = rebuild_analytics(ws, state.size, on_wait=lambda: store_wait_notice(ws))
     out.print(f"analytic store rebuilt at {path} from the first {state.size} log entries")
 
 
@@ -160,6 +161,7 @@ def evaluate(
                 on_requirements=lambda n: bar.update(task, total=n),
                 progress=lambda _r: bar.advance(task),
                 as_of=parse_day(at, "--at"),
+                on_wait=lambda: store_wait_notice(ws),
             )
         receipt = publish_findings(ws, evaluation) if publish else None
     if as_json:

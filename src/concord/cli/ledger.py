@@ -17,7 +17,8 @@ from concord.ledger.audit import rebuild as rebuild_log
 from concord.ledger.audit import verify_database
 from concord.ledger.export import export_tiles, verify_tiles
 from concord.ledger.notes import NoteVerifier
-from concord.workspace import VKEY, init_workspace
+from concord.storage.files import write_public
+from concord.workspace import VKEY, Workspace, init_workspace
 
 out = Console()
 err = Console(stderr=True)
@@ -81,7 +82,7 @@ def export(
     """Write the log as C2SP tlog-tiles static files (checkpoint, tiles, entry bundles)."""
     with workspace(ctx) as ws:
         size = export_tiles(ws.ledger, directory, ws.settings.blobs_dir)
-        (directory / VKEY).write_text(ws.verifier.vkey() + "\n")
+        write_public(directory / VKEY, (ws.verifier.vkey() + "\n").encode())
     out.print(f"exported {size} entries to {directory}")
 
 
@@ -183,6 +184,7 @@ def verify(
     """
     verifier = _verifier(ctx, key, tiles, vkey=vkey, trust_export_key=trust_export_key)
     trusted_note = trusted.read_text() if trusted else None
+    store: dict[str, object] | None = None
     with progress_bar() as bar:
         task = bar.add_task("verifying", total=None)
 
@@ -225,6 +227,7 @@ def verify(
                             "the tables differ from a replay of the log",
                             details=replayed.differences,
                         )
+                store = _verify_store(ws)
     witnessed = None
     if witness:
         from concord.cli.witness import require_quorum
@@ -242,6 +245,7 @@ def verify(
                     "root": _b64(report.root),
                     "trusted_size": None if report.trusted is None else report.trusted.size,
                     "replayed": replay and tiles is None,
+                    **({} if tiles is not None else {"analytic_store": store}),
                 },
                 sort_keys=True,
             )
@@ -257,6 +261,8 @@ def verify(
         out.print(f"extends the trusted checkpoint of size {report.trusted.size}")
     if witnessed is not None:
         out.print(witnessed)
+    if tiles is None:
+        out.print(_store_line(store), highlight=False)
 
 
 def _checkpoint_notes(ctx: typer.Context, tiles: Path | None) -> list[str]:
@@ -269,6 +275,25 @@ def _checkpoint_notes(ctx: typer.Context, tiles: Path | None) -> list[str]:
 
     with workspace(ctx) as ws, Session(ws.engine) as session:
         return store.all_checkpoint_notes(session)
+
+
+def _verify_store(ws: Workspace) -> dict[str, object] | None:
+    """The analytic store's sealed state, checked against the log and its content."""
+    from concord.evidence.analytics import verify_analytics
+
+    state = verify_analytics(ws)
+    if state is None:
+        return None
+    return {"size": state.size, "root": state.root, "content_digest": state.digest}
+
+
+def _store_line(store: dict[str, object] | None) -> str:
+    if store is None:
+        return "analytic store: not built yet (the next evaluate builds it)"
+    return (
+        f"analytic store: sealed at log size {store['size']}, content digest "
+        f"{store['content_digest']} matches"
+    )
 
 
 def rebuild(ctx: typer.Context) -> None:

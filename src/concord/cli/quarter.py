@@ -11,7 +11,13 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 
-from concord.cli.common import parse_day, period_option, progress_bar, workspace
+from concord.cli.common import (
+    parse_day,
+    period_option,
+    progress_bar,
+    store_wait_notice,
+    workspace,
+)
 
 quarter_app = typer.Typer(no_args_is_help=True, help="The office's quarterly cycle.")
 reports_app = typer.Typer(no_args_is_help=True, help="Compliance reports (HTML and PDF).")
@@ -72,6 +78,7 @@ def run(
                 target,
                 step=lambda m: bar.update(task, description=m),
                 at=parse_day(at, "--at"),
+                on_wait=lambda: store_wait_notice(ws),
             )
     evaluation = result.evaluation
     summary = {
@@ -115,8 +122,10 @@ def render(
 
     with workspace(ctx) as ws:
         target = out_dir or ws.settings.home / "reports"
-        evaluation = evaluate(ws, period)
-        files = write_reports(ws, evaluation, target, publish=publish)
+        evaluation = evaluate(ws, period, on_wait=lambda: store_wait_notice(ws))
+        files = write_reports(
+            ws, evaluation, target, publish=publish, on_wait=lambda: store_wait_notice(ws)
+        )
     rows = _files(files)
     if as_json:
         typer.echo(json.dumps(rows, indent=2, sort_keys=True))

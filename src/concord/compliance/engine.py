@@ -1,8 +1,9 @@
 """The compliance engine: evaluate every requirement in force for a period.
 
 ``evaluate`` takes the latest signed checkpoint, builds the analytic store from exactly
-that log prefix, and evaluates the requirements of the treaty in force at the end of
-the period, as of the day of the last statement in the prefix. The same prefix always
+that log prefix (or checks the seal of the one built there already), and evaluates the
+requirements of the treaty in force at the end of the period, as of the day of the last
+statement in the prefix. The same prefix always
 gives the same findings, byte for byte; ``publish_findings`` logs them as an office
 statement that names the checkpoint.
 """
@@ -24,8 +25,9 @@ from concord.compliance.kinds.reconciliation import CusumPath
 from concord.compliance.schemas import FINDINGS_PUBLISHED, FindingsPublished, FindingsRef
 from concord.compliance.statistics import UncertaintyTable
 from concord.errors import ComplianceError
-from concord.evidence.analytics import StoreState, latest_state, rebuild_analytics, store_state
+from concord.evidence.analytics import latest_state, open_analytics
 from concord.evidence.blobs import BlobStore
+from concord.evidence.store_lock import Waiting
 from concord.ledger.models import LedgerEntry
 from concord.ledger.receipts import Receipt
 from concord.ledger.statements import parse_statement
@@ -166,17 +168,6 @@ def _latest_filing(con: duckdb.DuckDBPyConnection) -> date | None:
     return row[0].date() if row and row[0] is not None else None
 
 
-def _store(ws: Workspace, state: StoreState) -> duckdb.DuckDBPyConnection:
-    path = ws.settings.analytics_path
-    if path.exists():
-        with duckdb.connect(str(path), read_only=True) as con:
-            built = store_state(con)
-        if built == state:
-            return duckdb.connect(str(path), read_only=True)
-    rebuild_analytics(ws, state.size)
-    return duckdb.connect(str(path), read_only=True)
-
-
 def evaluate(
     ws: Workspace,
     period: str,
@@ -185,8 +176,15 @@ def evaluate(
     progress: Progress | None = None,
     on_requirements: Callable[[int], None] | None = None,
     as_of: date | None = None,
+    on_wait: Waiting | None = None,
 ) -> Evaluation:
-    """Evaluate every requirement in force for ``period`` at the latest checkpoint."""
+    """Evaluate every requirement in force for ``period`` at the latest checkpoint.
+
+    The analytic store is rebuilt for that checkpoint unless it is already at it, and
+    used only if its seal and content check out (AnalyticStoreAltered otherwise); it is
+    locked for the whole evaluation, and ``on_wait`` is called if another command holds
+    it first.
+    """
     state = latest_state(ws)
     last_entry = _last_issued(ws, state.size)
     with Session(ws.engine) as session:
@@ -196,7 +194,7 @@ def evaluate(
     requirements = treaty.requirements()
     if on_requirements is not None:
         on_requirements(len(requirements))
-    with _store(ws, state) as con:
+    with open_analytics(ws, state.size, fresh=True, on_wait=on_wait) as con:
         latest = max(last_entry, _latest_filing(con) or last_entry)
         as_of = _record_now(ws, latest) if as_of is None else _named_day(ws, as_of)
         findings = evaluate_requirements(

@@ -22,13 +22,11 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import duckdb
-
 from concord.compliance.engine import evaluate
 from concord.config import Settings, sqlite_url
 from concord.cycle.inputs import report_input
 from concord.errors import VerificationError
-from concord.evidence.analytics import refresh_analytics
+from concord.evidence.analytics import open_analytics
 from concord.identity.canonical import canonical_json
 from concord.ledger.export import verify_tiles
 from concord.ledger.notes import NoteVerifier, open_checkpoint
@@ -177,8 +175,7 @@ def audit_report(report_path: Path, export_dir: Path, verifier: NoteVerifier) ->
             named = meta.get("as_of")
             day = date.fromisoformat(str(named)) if named else None
             evaluation = evaluate(ws, str(meta["period"]), as_of=day)
-            refresh_analytics(ws, size)
-            with duckdb.connect(str(settings.analytics_path), read_only=True) as con:
+            with open_analytics(ws, size) as con:
                 consolidated = report_input(
                     ws,
                     evaluation,

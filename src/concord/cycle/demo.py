@@ -28,6 +28,7 @@ from concord.ledger.statements import parse_time
 from concord.scenario.cast import Cast
 from concord.scenario.generator import GeneratedStatement, generate
 from concord.scenario.office import DEMO_MARKER, station_unity_workspace
+from concord.storage.files import write_public
 from concord.submission import Submission, submit
 from concord.treaty.calendar import next_period, parse_period
 from concord.workspace import Workspace
@@ -170,7 +171,7 @@ def _summary(console: Console, results: list[QuarterResult], out_dir: Path) -> N
 def _outside_audit(ws: Workspace, console: Console, results: list[QuarterResult]) -> None:
     export_dir = ws.settings.home / "export"
     size = export_tiles(ws.ledger, export_dir, ws.settings.blobs_dir)
-    (export_dir / "log.vkey").write_text(ws.verifier.vkey() + "\n")
+    write_public(export_dir / "log.vkey", (ws.verifier.vkey() + "\n").encode())
     report = verify_tiles(export_dir, ws.verifier, ws.ledger.registry)
     console.print(
         f"\n[bold]Outside audit[/]: tiles export of {size:,} entries in {export_dir} verified "

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 
-import duckdb
 from sqlalchemy.orm import Session
 
 from concord.claims.schemas import ClaimsContested
@@ -25,7 +24,8 @@ from concord.compliance.findings import Finding
 from concord.cycle.inputs import report_input
 from concord.disputes.models import DisputeCase
 from concord.disputes.schemas import CASE_OPENED, CaseOpened
-from concord.evidence.analytics import refresh_analytics
+from concord.evidence.analytics import open_analytics
+from concord.evidence.store_lock import Waiting
 from concord.ledger.receipts import Receipt
 from concord.reports.model import ReportInput
 from concord.reports.render import ReportFiles, write_report
@@ -148,11 +148,15 @@ def open_cases(ws: Workspace, evaluation: Evaluation, findings_id: str) -> list[
 
 
 def write_reports(
-    ws: Workspace, evaluation: Evaluation, out_dir: Path, *, publish: bool = True
+    ws: Workspace,
+    evaluation: Evaluation,
+    out_dir: Path,
+    *,
+    publish: bool = True,
+    on_wait: Waiting | None = None,
 ) -> list[ReportFiles]:
     """The consolidated report and one per signatory, for an evaluation's checkpoint."""
-    refresh_analytics(ws, evaluation.checkpoint_size)
-    with duckdb.connect(str(ws.settings.analytics_path), read_only=True) as con:
+    with open_analytics(ws, evaluation.checkpoint_size, on_wait=on_wait) as con:
         consolidated = report_input(ws, evaluation, con)
     return _write_all(ws, consolidated, out_dir, evaluation, publish=publish)
 
@@ -194,15 +198,22 @@ def run_quarter(
     *,
     step: Step | None = None,
     at: date | None = None,
+    on_wait: Waiting | None = None,
 ) -> QuarterResult:
     """Evaluate ``period`` at the latest checkpoint as of day ``at`` (default: the
     record's day, never after the office's clock), publish, open cases, report."""
     say = step or (lambda _msg: None)
+
+    def wait() -> None:
+        say(f"{period}: waiting for another command to finish with the analytic store")
+        if on_wait is not None:
+            on_wait()
+
     say(f"{period}: evaluating")
-    evaluation = evaluate(ws, period, as_of=at)
+    evaluation = evaluate(ws, period, as_of=at, on_wait=wait)
     receipt = publish_findings(ws, evaluation)
     say(f"{period}: opening cases")
     cases = open_cases(ws, evaluation, receipt.statement_id)
     say(f"{period}: writing reports")
-    reports = write_reports(ws, evaluation, out_dir)
+    reports = write_reports(ws, evaluation, out_dir, on_wait=wait)
     return QuarterResult(evaluation, receipt, tuple(cases), tuple(reports))

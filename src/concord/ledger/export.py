@@ -26,13 +26,14 @@ from concord.ledger.tiles import (
     write_tiles,
 )
 from concord.ledger.verify import PARALLEL_FROM, VerifyReport, verify_entries
+from concord.storage.files import make_public, public_dirs
 
 Progress = Callable[[int], None]
 
 
 def export_tiles(ledger: Ledger, directory: Path, blobs_dir: Path | None = None) -> int:
     """Write the log at its latest checkpoint as static tiles; return the tree size."""
-    directory.mkdir(parents=True, exist_ok=True)
+    public_dirs(directory)
     with Session(ledger.engine) as session:
         latest = session.scalars(
             select(LedgerCheckpoint).order_by(LedgerCheckpoint.size.desc()).limit(1)
@@ -57,8 +58,9 @@ def export_tiles(ledger: Ledger, directory: Path, blobs_dir: Path | None = None)
             if blob.is_file():
                 destination = target / blob.relative_to(blobs_dir)
                 if not destination.exists():
-                    destination.parent.mkdir(parents=True, exist_ok=True)
+                    public_dirs(destination.parent)
                     shutil.copyfile(blob, destination)
+                    make_public(destination)
     return size
 
 

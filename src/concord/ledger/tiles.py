@@ -23,6 +23,7 @@ from pathlib import Path
 
 from concord.errors import MalformedStatement, VerificationError
 from concord.ledger.merkle import HASH_SIZE, Frontier, NodeId, leaf_hash, node_hash
+from concord.storage.files import make_public_fd, public_dirs
 
 TILE_HEIGHT = 8
 TILE_WIDTH = 1 << TILE_HEIGHT
@@ -182,9 +183,10 @@ def tile_bytes(level: int, index: int, width: int, nodes: NodeSource) -> bytes:
 def _write_atomically(directory: Path, relative: str, data: bytes) -> None:
     """Write a file so that a concurrent reader sees the old contents or the new, never half."""
     target = directory / relative
-    target.parent.mkdir(parents=True, exist_ok=True)
+    public_dirs(target.parent)
     handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
     try:
+        make_public_fd(handle)  # mkstemp makes owner-only files; tiles are for serving
         with os.fdopen(handle, "wb") as out:
             out.write(data)
         Path(temporary).replace(target)

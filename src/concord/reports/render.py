@@ -31,6 +31,7 @@ from concord.errors import ComplianceError
 from concord.reports import views
 from concord.reports.model import ReportInput
 from concord.reports.schemas import ReportPublished
+from concord.storage.files import write_public
 
 #: The name of the HTML source attached to every PDF report.
 SOURCE_NAME = "report.html"
@@ -165,11 +166,10 @@ def write_report(report: ReportInput, out_dir: Path) -> ReportFiles:
     pdf = render_pdf(html)
     stem = f"{report.period}-{report.scope_label}"
     try:
-        out_dir.mkdir(parents=True, exist_ok=True)
         html_path = out_dir / f"{stem}.html"
         pdf_path = out_dir / f"{stem}.pdf"
-        html_path.write_bytes(html)
-        pdf_path.write_bytes(pdf)
+        write_public(html_path, html)
+        write_public(pdf_path, pdf)
     except OSError as exc:
         raise ComplianceError(f"cannot write the report into {out_dir}: {exc}") from exc
     return ReportFiles(html_path, pdf_path, publication(report, html, pdf))
