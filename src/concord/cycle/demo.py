@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from concord.config import Settings
@@ -112,12 +113,12 @@ class Script:
     def run(self, *argv: str) -> None:
         line = command_line(argv)
         self.lines.append(line)
-        self.console.print(f"\n[bold]$ {line}[/]", highlight=False, soft_wrap=True)
+        self.console.print(f"\n[bold]$ {escape(line)}[/]", highlight=False, soft_wrap=True)
         run_command(argv)
 
     def say(self, text: str) -> None:
         self.lines.append(f"\n# {text}")
-        self.console.print(f"\n[dim]# {text}[/]", highlight=False)
+        self.console.print(f"\n[dim]# {escape(text)}[/]", highlight=False)
 
     def text(self) -> str:
         header = [
