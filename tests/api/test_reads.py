@@ -15,19 +15,18 @@ from api.helpers import PROBLEM
 from cli_run import concord
 from concord.api import create_app
 from concord.config import Settings, sqlite_url
-from concord.cycle.demo import run_demo
-from concord.cycle.service import QuarterResult
+from concord.cycle.demo import DemoQuarter, run_demo
 
 
 @pytest.fixture(scope="module")
-def station(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[QuarterResult]]:
+def station(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[DemoQuarter]]:
     home = tmp_path_factory.mktemp("station") / "data"
     settings = Settings(home=home, database_url=sqlite_url(home), verify_workers=0)
     return home, run_demo(settings, seed=7, quarters=2, size=1)
 
 
 @pytest.fixture(scope="module")
-def reader(station: tuple[Path, list[QuarterResult]]) -> Iterator[TestClient]:
+def reader(station: tuple[Path, list[DemoQuarter]]) -> Iterator[TestClient]:
     home, _ = station
     settings = Settings(home=home, database_url=sqlite_url(home), verify_workers=0)
     with TestClient(create_app(settings)) as client:
@@ -39,7 +38,7 @@ def _cli_json(home: Path, *args: str) -> object:
 
 
 def test_the_treaty_is_the_version_in_force_on_the_day_of_the_latest_record(
-    station: tuple[Path, list[QuarterResult]], reader: TestClient
+    station: tuple[Path, list[DemoQuarter]], reader: TestClient
 ) -> None:
     home, _ = station
     document = reader.get("/treaty").json()
@@ -56,7 +55,7 @@ def test_the_treaty_is_the_version_in_force_on_the_day_of_the_latest_record(
 
 
 def test_principals_come_with_their_public_keys(
-    station: tuple[Path, list[QuarterResult]], reader: TestClient
+    station: tuple[Path, list[DemoQuarter]], reader: TestClient
 ) -> None:
     home, _ = station
     principals = reader.get("/principals").json()
@@ -66,7 +65,7 @@ def test_principals_come_with_their_public_keys(
 
 
 def test_claims_are_a_geojson_feature_collection_with_their_tenure(
-    station: tuple[Path, list[QuarterResult]], reader: TestClient
+    station: tuple[Path, list[DemoQuarter]], reader: TestClient
 ) -> None:
     home, _ = station
     answer = reader.get("/claims")
@@ -94,19 +93,21 @@ def test_sites_are_geojson_points(reader: TestClient) -> None:
 
 
 def test_findings_are_the_published_document_of_the_period(
-    station: tuple[Path, list[QuarterResult]], reader: TestClient
+    station: tuple[Path, list[DemoQuarter]], reader: TestClient
 ) -> None:
     _, results = station
     for result in results:
-        period = result.evaluation.period
+        period = result.period
         published = reader.get("/findings", params={"period": period}).json()
         assert published["period"] == period
-        assert published["statement_id"] == result.findings_receipt.statement_id
-        assert published["log_index"] == result.findings_receipt.index
-        assert published["checkpoint_size"] == result.evaluation.checkpoint_size
-        assert published["counts"] == result.evaluation.counts
-        assert published["findings"] == json.loads(result.evaluation.to_json())
-    assert reader.get("/findings").json()["period"] == results[-1].evaluation.period
+        assert published["statement_id"] == f"findings-{period}-{result.checkpoint_size}"
+        # The office logs the findings right after the checkpoint they were computed at.
+        assert published["log_index"] == result.checkpoint_size
+        assert published["checkpoint_size"] == result.checkpoint_size
+        assert published["counts"] == result.counts
+        # The document the statement commits to is the one the quarter's report carries.
+        assert published["findings"]["findings"] == list(result.findings)
+    assert reader.get("/findings").json()["period"] == results[-1].period
     missing = reader.get("/findings", params={"period": "2190-Q1"})
     assert missing.status_code == 404
     assert missing.headers["content-type"] == PROBLEM
@@ -114,7 +115,7 @@ def test_findings_are_the_published_document_of_the_period(
 
 
 def test_cases_come_with_their_deadlines(
-    station: tuple[Path, list[QuarterResult]], reader: TestClient
+    station: tuple[Path, list[DemoQuarter]], reader: TestClient
 ) -> None:
     home, _ = station
     cases = reader.get("/cases").json()
@@ -124,29 +125,29 @@ def test_cases_come_with_their_deadlines(
 
 
 def test_a_published_report_is_served_only_as_the_log_committed_to_it(
-    station: tuple[Path, list[QuarterResult]], reader: TestClient
+    station: tuple[Path, list[DemoQuarter]], reader: TestClient
 ) -> None:
     _, results = station
-    period = results[0].evaluation.period
+    period = results[0].period
     consolidated, *per_party = results[0].reports
     html = reader.get(f"/reports/{period}.html")
     assert html.status_code == 200
     assert html.headers["content-type"].startswith("text/html")
-    assert html.content == consolidated.html.read_bytes()
+    assert html.content == consolidated.read_bytes()
     assert re.search(rb"https?://", html.content) is None
     pdf = reader.get(f"/reports/{period}.pdf")
     assert pdf.headers["content-type"] == "application/pdf"
-    assert pdf.content == consolidated.pdf.read_bytes()
-    scope = per_party[0].publication.scope
+    assert pdf.content == consolidated.with_suffix(".pdf").read_bytes()
+    scope = per_party[0].stem.removeprefix(f"{period}-")
     scoped = reader.get(f"/reports/{period}.html", params={"scope": scope})
-    assert scoped.content == per_party[0].html.read_bytes()
+    assert scoped.content == per_party[0].read_bytes()
     assert reader.get("/reports/2190-Q1.html").status_code == 404
-    original = consolidated.html.read_bytes()
-    consolidated.html.write_bytes(original.replace(b"Compliant", b"Complaint", 1))
+    original = consolidated.read_bytes()
+    consolidated.write_bytes(original.replace(b"Compliant", b"Complaint", 1))
     try:
         changed = reader.get(f"/reports/{period}.html")
         assert changed.status_code == 409
         assert changed.headers["content-type"] == PROBLEM
         assert "not the one published" in changed.json()["detail"]
     finally:
-        consolidated.html.write_bytes(original)
+        consolidated.write_bytes(original)

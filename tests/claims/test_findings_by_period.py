@@ -14,8 +14,8 @@ import duckdb
 import pytest
 from sqlalchemy.orm import Session
 
-from concord.compliance.engine import evaluate_requirements
-from concord.compliance.findings import Finding
+from concord.compliance.engine import Evaluation, evaluate, evaluate_requirements
+from concord.compliance.findings import Finding, RecordTime, ValidTime
 from concord.evidence.analytics import StoreState, build_into
 from concord.treaty.calendar import parse_period
 from concord.treaty.registry import treaty_in_force
@@ -42,7 +42,12 @@ def r14(world: World, period: str) -> dict[tuple[str, str], tuple[str, float | N
     with duckdb.connect() as con:
         build_into(world.ws, con, state)
         found: list[Finding] = evaluate_requirements(
-            con, version, parsed, [requirement], as_of=date(2188, 3, 1)
+            con,
+            version,
+            parsed,
+            [requirement],
+            as_of=date(2188, 3, 1),
+            record_time=RecordTime(state.size, state.root),
         )
     return {(f.party, f.subject): (f.status, f.measured) for f in found}
 
@@ -78,7 +83,7 @@ def test_a_claim_relinquished_after_the_quarter_still_counts_in_it(world: World)
     world.file("HMC-1", "HMC", (70, 0, 80, 10), "2187-04-06")  # keeps the registry non-empty
     world.relinquish("TR-1", "TR", "2187-07-10")
     assert r14(world, "2187-Q2")[("TR", "seven-alpha")] == ("violation", pytest.approx(0.45))
-    assert ("TR", "seven-alpha") not in r14(world, "2187-Q3")
+    assert ("TR", "seven-alpha") not in r14(world, "2188-Q1")
 
 
 def test_a_claim_amended_after_the_quarter_keeps_its_earlier_ground_in_it(world: World) -> None:
@@ -88,3 +93,36 @@ def test_a_claim_amended_after_the_quarter_keeps_its_earlier_ground_in_it(world:
     world.amend("HMC-1", "HMC", (0, 0, 90, 40), "2187-07-20")
     assert r14(world, "2187-Q2") == {("HMC", "seven-alpha"): ("compliant", pytest.approx(0.25))}
     assert r14(world, "2187-Q3") == {("HMC", "seven-alpha"): ("violation", pytest.approx(0.45))}
+
+
+def test_a_claim_lapsed_after_the_quarter_changes_only_the_record_time_of_its_findings(
+    world: World,
+) -> None:
+    # TR holds 60 × 60 = 3,600 km² (45 %, above the cap) through 2187-Q2 and files no
+    # activity report: Art. 11 lapses the claim once the report of its first full
+    # quarter (2187-Q3) is 120 days late, and the office records the lapse on
+    # 1 February 2188. 2187-Q2 evaluated again after that names the
+    # later checkpoint, and the same period, dates and finding.
+    world.file("TR-1", "TR", (0, 0, 60, 60), "2187-04-05")
+    world.register("TR-1", "2187-04-05")
+    world.file("HMC-1", "HMC", (70, 0, 80, 10), "2187-04-06")
+    before = evaluate(world.ws, "2187-Q2")
+    world.lapse("TR-1", "2188-02-01")
+    after = evaluate(world.ws, "2187-Q2")
+
+    assert after.checkpoint_size > before.checkpoint_size
+    quarter = ValidTime(date(2187, 4, 1), date(2187, 6, 30))
+    for evaluation in (before, after):
+        record = RecordTime(evaluation.checkpoint_size, evaluation.checkpoint_root)
+        assert {f.valid_time for f in evaluation.findings} == {quarter}
+        assert {f.record_time for f in evaluation.findings} == {record}
+
+    def r14_of(evaluation: Evaluation) -> list[dict[str, object]]:
+        found = [f.to_json() for f in evaluation.findings if f.requirement == "R14"]
+        return [{k: v for k, v in f.items() if k != "record_time"} for f in found]
+
+    assert r14_of(after) == r14_of(before)
+    (tr,) = [f for f in r14_of(before) if f["party"] == "TR"]
+    assert tr["status"] == "violation"
+    assert tr["valid_time"] == {"from": "2187-04-01", "to": "2187-06-30"}
+    assert ("TR", "seven-alpha") not in r14(world, "2188-Q1")

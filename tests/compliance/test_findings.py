@@ -3,12 +3,26 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
+from datetime import date
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from concord.compliance.findings import STATUSES, Finding, Row, Statistic, findings_json
+from concord.compliance.findings import (
+    STATUSES,
+    Finding,
+    RecordTime,
+    Row,
+    Statistic,
+    ValidTime,
+    findings_json,
+)
+from concord.errors import ComplianceError
+
+AT = RecordTime(1, "00" * 32)
 
 
 def _finding(**changes: object) -> Finding:
@@ -18,6 +32,7 @@ def _finding(**changes: object) -> Finding:
         "party": "PA",
         "subject": "SB-N-03",
         "period": "2187-Q2",
+        "record_time": AT,
         "status": "compliant",
         "explanation": "Within 3 standard deviations.",
     }
@@ -44,7 +59,7 @@ def test_figures_that_are_not_finite_are_left_out() -> None:
     )
     assert (finding.measured, finding.threshold, finding.statistic) == (None, None, None)
     assert b'"measured":null' in findings_json(
-        [finding], period="2187-Q2", checkpoint_size=1, checkpoint_root="00"
+        [finding], period="2187-Q2", checkpoint_size=1, checkpoint_root="00" * 32
     )
 
 
@@ -71,7 +86,12 @@ rows = st.tuples(
 
 @given(st.lists(rows, max_size=10))
 def test_many_findings_are_those_the_constructor_makes(made: list[Row]) -> None:
-    common = {"requirement": "R7", "provisions": ("P24",), "period": "2187-Q2"}
+    common = {
+        "requirement": "R7",
+        "provisions": ("P24",),
+        "period": "2187-Q2",
+        "record_time": AT,
+    }
     one_by_one = [
         Finding(
             **common,  # type: ignore[arg-type]
@@ -89,3 +109,19 @@ def test_many_findings_are_those_the_constructor_makes(made: list[Row]) -> None:
     many = Finding.many(**common, rows=made)  # type: ignore[arg-type]
     assert [f.to_json() for f in many] == [f.to_json() for f in one_by_one]
     assert many == one_by_one
+
+
+def test_a_finding_names_its_valid_time_and_its_record_time() -> None:
+    document = json.loads(
+        findings_json([_finding()], period="2187-Q2", checkpoint_size=1, checkpoint_root="00" * 32)
+    )
+    (finding,) = document["findings"]
+    assert finding["valid_time"] == {"from": "2187-04-01", "to": "2187-06-30"}
+    assert finding["record_time"] == {"checkpoint_size": 1, "checkpoint_root": "00" * 32}
+    assert _finding().valid_time == ValidTime(date(2187, 4, 1), date(2187, 6, 30))
+
+
+def test_a_document_holds_only_findings_of_its_checkpoint() -> None:
+    later = _finding(record_time=RecordTime(2, "11" * 32))
+    with pytest.raises(ComplianceError, match="another checkpoint"):
+        findings_json([later], period="2187-Q2", checkpoint_size=1, checkpoint_root="00" * 32)

@@ -3,27 +3,30 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy.orm import Session
 
 from concord.config import Settings, sqlite_url
 from concord.cycle.audit import audit_report, report_metadata
-from concord.cycle.demo import run_demo
-from concord.cycle.service import QuarterResult
+from concord.cycle.demo import DemoQuarter, run_demo
 from concord.disputes.service import open_cases
 from concord.errors import VerificationError
 from concord.ledger.export import export_tiles
 from concord.ledger.notes import NoteVerifier
 from concord.workspace import open_workspace
 
+REPLAY_ENV = {"CONCORD_VERIFY_WORKERS": "0", "COLUMNS": "120"}
+
 
 @dataclass
 class Cycle:
     home: Path
-    results: list[QuarterResult]
+    results: list[DemoQuarter]
     export: Path
     verifier: NoteVerifier
 
@@ -32,7 +35,15 @@ class Cycle:
 def cycle(tmp_path_factory: pytest.TempPathFactory) -> Cycle:
     home = tmp_path_factory.mktemp("cycle") / "data"
     settings = Settings(home=home, database_url=sqlite_url(home), verify_workers=0)
-    results = run_demo(settings, seed=7, quarters=2, size=1)
+    with pytest.MonkeyPatch.context() as env:
+        # As a user runs it: from the folder that holds the workspace, whose commands
+        # read their settings from the environment.
+        env.chdir(home.parent)
+        for name, value in REPLAY_ENV.items():
+            env.setenv(name, value)
+        env.delenv("CONCORD_DATABASE_URL", raising=False)
+        env.delenv("CONCORD_HOME", raising=False)
+        results = run_demo(settings, seed=7, quarters=2, size=1)
     ws = open_workspace(settings)
     try:
         export = home.parent / "export"
@@ -44,20 +55,20 @@ def cycle(tmp_path_factory: pytest.TempPathFactory) -> Cycle:
 
 
 def test_each_quarter_has_a_consolidated_report_and_one_per_signatory(cycle: Cycle) -> None:
-    assert [r.evaluation.period for r in cycle.results] == ["2187-Q2", "2187-Q3"]
+    assert [r.period for r in cycle.results] == ["2187-Q2", "2187-Q3"]
     for result in cycle.results:
-        names = sorted(f.html.name for f in result.reports)
-        period = result.evaluation.period
+        names = sorted(p.name for p in result.reports)
+        period = result.period
         assert names == sorted(
             f"{period}-{scope}.html" for scope in ("consolidated", "PA", "EF", "MI")
         )
-        for files in result.reports:
-            html = files.html.read_bytes()
+        for report in result.reports:
+            html = report.read_bytes()
             assert b"http://" not in html
             assert b"https://" not in html
-            assert files.pdf.read_bytes().startswith(b"%PDF-")
+            assert report.with_suffix(".pdf").read_bytes().startswith(b"%PDF-")
             meta = report_metadata(html)
-            assert meta["checkpoint_size"] == result.evaluation.checkpoint_size
+            assert meta["checkpoint_size"] == result.checkpoint_size
 
 
 def test_violations_open_cases_and_contested_claims_too(cycle: Cycle) -> None:
@@ -71,10 +82,10 @@ def test_violations_open_cases_and_contested_claims_too(cycle: Cycle) -> None:
     kinds = {c.kind for c in cases}
     assert kinds == {"violation", "contested_claim"}
     violations = {
-        (f.period, f.requirement, f.party, f.subject)
+        (f["period"], f["requirement"], f["party"], f["subject"])
         for r in cycle.results
-        for f in r.evaluation.findings
-        if f.status == "violation" and f.party
+        for f in r.findings
+        if f["status"] == "violation" and f["party"]
     }
     assert len([c for c in cases if c.kind == "violation"]) == len(violations)
     seven_beta = [c for c in cases if c.kind == "contested_claim"]
@@ -83,9 +94,7 @@ def test_violations_open_cases_and_contested_claims_too(cycle: Cycle) -> None:
 
 @pytest.mark.parametrize("which", ["consolidated", "PA"])
 def test_audit_recomputes_a_report_byte_for_byte(cycle: Cycle, which: str) -> None:
-    report = next(
-        f.html for f in cycle.results[-1].reports if f.html.name.endswith(f"{which}.html")
-    )
+    report = next(p for p in cycle.results[-1].reports if p.name.endswith(f"{which}.html"))
     result = audit_report(report, cycle.export, cycle.verifier)
     assert result.findings_sha256 == result.recomputed_sha256
     assert result.report_matches
@@ -93,7 +102,7 @@ def test_audit_recomputes_a_report_byte_for_byte(cycle: Cycle, which: str) -> No
 
 
 def test_audit_catches_a_tampered_report(cycle: Cycle, tmp_path: Path) -> None:
-    original = cycle.results[0].reports[0].html
+    original = cycle.results[0].reports[0]
     tampered = tmp_path / original.name
     text = original.read_text()
     meta = report_metadata(original.read_bytes())
@@ -138,7 +147,7 @@ def _forge_first_violation(html: str) -> tuple[str, dict[str, object]]:
 
 
 def test_audit_names_the_first_finding_that_differs(cycle: Cycle, tmp_path: Path) -> None:
-    original = next(f.html for f in cycle.results[-1].reports if "consolidated" in f.html.name)
+    original = cycle.results[-1].reports[0]
     html, forged = _forge_first_violation(original.read_text())
     tampered = tmp_path / original.name
     tampered.write_text(html)
@@ -157,15 +166,15 @@ def test_audit_names_the_first_finding_that_differs(cycle: Cycle, tmp_path: Path
 def test_audit_accepts_the_pdf_and_refuses_one_without_its_html(
     cycle: Cycle, tmp_path: Path
 ) -> None:
-    files = next(f for f in cycle.results[-1].reports if "consolidated" in f.html.name)
-    result = audit_report(files.pdf, cycle.export, cycle.verifier)
+    pdf_file = cycle.results[-1].reports[0].with_suffix(".pdf")
+    result = audit_report(pdf_file, cycle.export, cycle.verifier)
     assert result.kind == "pdf"
     assert result.matches
     import pypdfium2
 
     from concord.reports.render import render_pdf
 
-    bare = tmp_path / files.pdf.name
+    bare = tmp_path / pdf_file.name
     bare.write_bytes(render_pdf(b"<html><body><p>not a report</p></body></html>"))
     # render_pdf attaches the HTML it renders: a PDF made elsewhere has none.
     pdf = pypdfium2.PdfDocument(bare.read_bytes())
@@ -187,7 +196,7 @@ def test_audit_catches_a_tampered_log(cycle: Cycle, tmp_path: Path) -> None:
     data[500] ^= 0x01
     target.write_bytes(bytes(data))
     with pytest.raises(VerificationError):
-        audit_report(cycle.results[0].reports[0].html, export, cycle.verifier)
+        audit_report(cycle.results[0].reports[0], export, cycle.verifier)
 
 
 def test_the_injected_violations_are_found_and_nothing_else_where_no_statistics_apply(
@@ -198,12 +207,12 @@ def test_the_injected_violations_are_found_and_nothing_else_where_no_statistics_
 
     # The ground truth does not depend on who signs: any office key regenerates it.
     truth = generate(SigningKey("office", b"\x01" * 32), 7, quarters=2, size=1).truth
-    periods = {r.evaluation.period for r in cycle.results}
+    periods = {r.period for r in cycle.results}
     found = {
-        (f.period, f.requirement, f.party)
+        (f["period"], f["requirement"], f["party"])
         for r in cycle.results
-        for f in r.evaluation.findings
-        if f.status == "violation"
+        for f in r.findings
+        if f["status"] == "violation"
     }
     expected = set()
     for v in truth.violations:
@@ -311,3 +320,47 @@ def test_tables_on_a_narrow_terminal_fold_values_instead_of_cutting_them(
     assert lines
     assert max(len(line) for line in lines) <= 60
     assert "…" not in shown  # Rich's mark of a cut value
+
+
+def _without_roots(findings: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Findings less the checkpoint root: another office key signs another log."""
+    return [
+        {**f, "record_time": {"checkpoint_size": f["record_time"]["checkpoint_size"]}}
+        for f in findings
+    ]
+
+
+@pytest.mark.slow
+def test_the_demo_script_runs_as_written_in_a_new_folder_to_the_same_findings(
+    cycle: Cycle, tmp_path: Path
+) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from concord.cycle.audit import report_findings, report_metadata
+
+    script = (cycle.home / "demo-commands.sh").read_text()
+    assert "concord --home data init " in script
+    assert "concord --home data submit data-party-keys/scenario/submissions/2187-Q2.jsonl" in script
+    assert "concord --home data quarter run --period 2187-Q3" in script
+    env = {k: v for k, v in os.environ.items() if k not in ("CONCORD_DATABASE_URL", "CONCORD_HOME")}
+    env.update(REPLAY_ENV, PATH=f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}")
+    (tmp_path / "demo-commands.sh").write_text(script)
+    run = subprocess.run(
+        ["sh", "demo-commands.sh"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    assert "match byte for byte" in run.stdout
+    for result in cycle.results:
+        html = (tmp_path / "data" / "reports" / f"{result.period}-consolidated.html").read_bytes()
+        document = report_findings(html, report_metadata(html))
+        assert document is not None
+        assert document["counts"] == result.counts
+        assert _without_roots(document["findings"]) == _without_roots(result.findings)

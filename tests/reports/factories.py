@@ -10,7 +10,7 @@ from functools import cache
 from shapely.geometry import box
 
 from concord.claims.map import MapClaim, render_sector_map
-from concord.compliance.findings import Finding, Statistic
+from concord.compliance.findings import Finding, RecordTime, Statistic
 from concord.ledger import merkle
 from concord.ledger.notes import NoteSigner
 from concord.reports.model import (
@@ -77,7 +77,13 @@ def evidence_ref(index: int, statement_type: str = "evidence.declaration") -> Ev
     )
 
 
+def record_time() -> RecordTime:
+    """The record time of every finding: the report's checkpoint."""
+    return RecordTime(LOG_SIZE, checkpoint().root_hex)
+
+
 def findings() -> list[Finding]:
+    at = record_time()
     return [
         Finding(
             requirement="R7",
@@ -85,6 +91,7 @@ def findings() -> list[Finding]:
             party="PA",
             subject="7B-N-01",
             period=PERIOD,
+            record_time=at,
             status="violation",
             explanation="PA at 7B-N-01 declared 4,200.0 t for 2187-Q2 against 4,910.0 t "
             "measured (difference -710.0 t, z = -4.73): an under-declaration beyond 3 "
@@ -100,6 +107,7 @@ def findings() -> list[Finding]:
             party="EF",
             subject="7B-S-02",
             period=PERIOD,
+            record_time=at,
             status="compliant",
             explanation="EF at 7B-S-02 declared 3,010.0 t against 3,000.0 t measured: within "
             "3 standard deviations.",
@@ -114,6 +122,7 @@ def findings() -> list[Finding]:
             party="MI",
             subject="4G-03",
             period=PERIOD,
+            record_time=at,
             status="violation",
             explanation="MI at 4G-03 declared 1,950.0 t against 2,040.0 t measured; protracted "
             "under-reporting: the cumulative sum over 2187-Q2–2187-Q2 is 4.61, above the "
@@ -129,6 +138,7 @@ def findings() -> list[Finding]:
             party="EF",
             subject="EF-V-0042",
             period=PERIOD,
+            record_time=at,
             status="violation",
             explanation="EF's vessel EF-V-0042 (heavy, standard berth, arrived 2187-05-03) was "
             "charged 2,900.00 UCR, but the schedule gives 2,700.00 UCR for 3 day(s).",
@@ -142,6 +152,7 @@ def findings() -> list[Finding]:
             party="MI",
             subject="",
             period=PERIOD,
+            record_time=at,
             status="insufficient_evidence",
             explanation="MI's extraction declaration for 2187-Q2 is not yet due.",
         ),
@@ -151,6 +162,7 @@ def findings() -> list[Finding]:
             party="PA",
             subject="",
             period=PERIOD,
+            record_time=at,
             status="compliant",
             explanation="PA declared its extraction for 2187-Q2 on 2187-07-12, within 30 days.",
             evidence=(12,),
@@ -161,6 +173,7 @@ def findings() -> list[Finding]:
             party="",
             subject="seven-beta",
             period=PERIOD,
+            record_time=at,
             status="compliant",
             explanation="Sector Seven-Beta: 9,910.0 t measured in 2187-Q2, within the limit of "
             "12,000 t.",

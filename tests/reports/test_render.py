@@ -242,3 +242,23 @@ def test_compliant_findings_are_summarised_not_listed(
     assert text.count('<p class="compliant-summary">') == len({f.requirement for f in compliant})
     listed = [f for f in report.findings if f.status != "compliant"]
     assert text.count('<tbody class="finding ') == len(listed)
+
+
+def test_each_finding_shown_names_its_valid_time_and_its_record_time(
+    consolidated: tuple[ReportInput, bytes, bytes],
+) -> None:
+    import json
+    import re
+
+    report, html, _ = consolidated
+    text = html.decode()
+    line = "valid 2187-04-01 – 2187-06-30 · record: checkpoint 37"
+    shown = [f for f in report.findings if f.status != "compliant"]
+    assert text.count(line) == len(shown)
+    embedded = re.search(r'id="concord-findings">(.*?)</script>', text, re.S)
+    assert embedded is not None
+    document = json.loads(embedded.group(1))
+    root = report.checkpoint.root_hex
+    for finding in document["findings"]:
+        assert finding["valid_time"] == {"from": "2187-04-01", "to": "2187-06-30"}
+        assert finding["record_time"] == {"checkpoint_size": 37, "checkpoint_root": root}

@@ -19,7 +19,8 @@ def demo(
     quarters: Annotated[int, typer.Option(help="quarters to run")] = 4,
     size: Annotated[int, typer.Option(help="scenario size (rows scale with it)")] = 1,
 ) -> None:
-    """The office's quarterly cycle on the Station Unity example, from a fresh workspace."""
+    """The office's quarterly cycle on the Station Unity example, from a fresh workspace,
+    as the commands a user types (printed, and written to HOME/demo-commands.sh)."""
     from concord.cycle.demo import run_demo
 
     run_demo(settings_of(ctx), seed=seed, quarters=quarters, size=size)

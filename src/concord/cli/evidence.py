@@ -167,8 +167,10 @@ def evaluate(
     if as_json:
         typer.echo(evaluation.to_json().decode())
     else:
+        valid, record = evaluation.valid_time, evaluation.record_time
         table = Table(
-            title=f"Findings for {evaluation.period} at checkpoint {evaluation.checkpoint_size}"
+            title=f"Findings for {evaluation.period} (valid {valid.start} to {valid.end}) "
+            f"at checkpoint {record.checkpoint_size} (root {record.checkpoint_root})"
         )
         for column in ("requirement", "party", "subject", "status", "explanation"):
             table.add_column(column, overflow="fold")

@@ -34,15 +34,29 @@ def generate_command(
         Path | None,
         typer.Option(help="the office's key file (default: the workspace's keys/office.json)"),
     ] = None,
+    keys: Annotated[
+        Path | None,
+        typer.Option(help="also write the parties' and inspectors' key pairs to this folder"),
+    ] = None,
+    submissions: Annotated[
+        bool,
+        typer.Option(
+            "--submissions",
+            help="also write the statements as submissions for `concord submit`, one file "
+            "per quarter (what is in by its evaluation), in OUT_DIR/submissions",
+        ),
+    ] = False,
 ) -> None:
     """Generate signed statements, their CSV blobs and the ground truth into OUT_DIR.
 
     The office's statements are signed with the workspace's office key, so that the
-    statements can be submitted to that workspace's ledger after its genesis.
+    statements can be submitted to that workspace's ledger after its genesis. The other
+    keys follow from the seed; --keys writes them down, as each party would hold its own.
     """
     from concord.errors import ConfigurationError
     from concord.identity.keys import SigningKey
     from concord.scenario.generator import generate
+    from concord.scenario.submissions import write_batches, write_keys
     from concord.workspace import OFFICE_KEY
 
     key_file = office_key or settings_of(ctx).keys_dir / OFFICE_KEY
@@ -59,7 +73,14 @@ def generate_command(
         start_period=start_period,
         violations=violations,
     )
+    if keys is not None:
+        written = write_keys(scenario, keys)
+        out.print(f"[green]wrote[/] {len(written)} key pairs (FILE and FILE.pub) to {keys}")
     scenario.write(out_dir)
+    if submissions:
+        for path in write_batches(scenario, out_dir / "submissions"):
+            lines = path.read_text(encoding="utf-8").count("\n")
+            out.print(f"[green]wrote[/] {lines} submissions to {path}")
     out.print(
         f"[green]wrote[/] {len(scenario.statements)} statements, {len(scenario.blobs)} blobs "
         f"and {len(scenario.truth.violations)} injected violations to {out_dir}"

@@ -11,7 +11,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from concord.compliance.findings import Finding, Statistic, Status
+from concord.compliance.findings import UNLOGGED, Finding, RecordTime, Statistic, Status
 from concord.compliance.statistics import UncertaintyTable
 from concord.evidence.rules import is_bound
 from concord.treaty.calendar import Period, parse_period, periods_between
@@ -37,13 +37,15 @@ def polygon_area(points: Sequence[Sequence[float]]) -> float:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class EvaluationContext:
-    """One evaluation: the store, the treaty, the period, and the day it is made."""
+    """One evaluation: the store, the treaty, the period, the day it is made, and the
+    checkpoint of the record the store was built from (every finding names it)."""
 
     con: duckdb.DuckDBPyConnection
     treaty: TreatyVersion
     period: Period
     as_of: date
     uncertainties: UncertaintyTable
+    record_time: RecordTime = UNLOGGED
     #: ``period.id``, computed once: every finding carries it.
     period_id: str = field(init=False)
     #: What requirements of this evaluation share (e.g. reconciliation sums), by name.
@@ -96,6 +98,7 @@ class EvaluationContext:
             party=str(party),
             subject=str(subject),
             period=self.period_id,
+            record_time=self.record_time,
             status=status,
             explanation=explanation,
             measured=measured,

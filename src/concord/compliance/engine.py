@@ -19,7 +19,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from concord.compliance.context import EvaluationContext, prepare
-from concord.compliance.findings import Finding, counts, findings_json, sorted_findings
+from concord.compliance.findings import (
+    UNLOGGED,
+    Finding,
+    RecordTime,
+    ValidTime,
+    counts,
+    findings_json,
+    sorted_findings,
+)
 from concord.compliance.kinds import KINDS, reconciliation
 from concord.compliance.kinds.reconciliation import CusumPath
 from concord.compliance.schemas import FINDINGS_PUBLISHED, FindingsPublished, FindingsRef
@@ -65,6 +73,16 @@ class Evaluation:
     def counts(self) -> dict[str, int]:
         return counts(self.findings)
 
+    @property
+    def valid_time(self) -> ValidTime:
+        """The dates the findings concern: the period's."""
+        return ValidTime.of_period(self.period)
+
+    @property
+    def record_time(self) -> RecordTime:
+        """The record the findings were computed from: the checkpoint."""
+        return RecordTime(self.checkpoint_size, self.checkpoint_root)
+
 
 def evaluate_requirements(
     con: duckdb.DuckDBPyConnection,
@@ -75,13 +93,25 @@ def evaluate_requirements(
     as_of: date,
     uncertainties: UncertaintyTable | None = None,
     progress: Progress | None = None,
+    record_time: RecordTime = UNLOGGED,
 ) -> list[Finding]:
-    """Evaluate ``requirements`` on an analytic store; findings in canonical order."""
+    """Evaluate ``requirements`` on an analytic store; findings in canonical order.
+
+    ``record_time`` is the checkpoint the store was built from, which every finding
+    names (:data:`UNLOGGED` for a store no log built, such as a treaty test case's).
+    """
     table = uncertainties or UncertaintyTable.default()
     prepare(con, treaty, table)
     # From here on, a query can read the store and nothing else on this machine.
     con.execute("SET enable_external_access = false")
-    ctx = EvaluationContext(con=con, treaty=treaty, period=period, as_of=as_of, uncertainties=table)
+    ctx = EvaluationContext(
+        con=con,
+        treaty=treaty,
+        period=period,
+        as_of=as_of,
+        uncertainties=table,
+        record_time=record_time,
+    )
     with cycle_collection_paused():
         return sorted_findings(_each(ctx, requirements, progress))
 
@@ -205,6 +235,7 @@ def evaluate(
             as_of=as_of,
             uncertainties=uncertainties,
             progress=progress,
+            record_time=RecordTime(state.size, state.root),
         )
     return Evaluation(
         period=parsed.id,
@@ -229,8 +260,11 @@ def publish_findings(
     """Store the findings document as a blob and log it as an office statement."""
     document = evaluation.to_json()
     sha = BlobStore(ws.settings.blobs_dir).put(document)
+    valid = ValidTime.of_period(evaluation.period)
     body = FindingsPublished(
         period=evaluation.period,
+        valid_from=valid.start,
+        valid_to=valid.end,
         checkpoint_size=evaluation.checkpoint_size,
         checkpoint_root=evaluation.checkpoint_root,
         findings=FindingsRef(sha256=sha, bytes=len(document)),

@@ -1,9 +1,12 @@
 """Findings: what the office concludes about one requirement, party and subject.
 
 A finding cites the provisions and the monitoring requirement concerned and the
-evidence considered (Article 55), and says in one sentence what was found. Findings
-are serialised as RFC 8785 canonical JSON, sorted by (requirement, party, subject), so
-the same log prefix always gives byte-identical findings.
+evidence considered (Article 55), and says in one sentence what was found. It names
+both of its times (``docs/time.md``): its valid time, the dates of the period it
+concerns, and its record time, the checkpoint (log size and root) of the record it was
+computed from. Findings are serialised as RFC 8785 canonical JSON, sorted by
+(requirement, party, subject), so the same log prefix always gives byte-identical
+findings.
 """
 
 from __future__ import annotations
@@ -16,7 +19,10 @@ from datetime import date
 from functools import cache
 from typing import Any, Literal
 
+from concord.errors import ComplianceError
 from concord.identity.canonical import canonical_json
+from concord.ledger.merkle import EMPTY_ROOT
+from concord.treaty.calendar import parse_period
 
 Status = Literal["compliant", "violation", "insufficient_evidence", "no_evidence", "not_applicable"]
 STATUSES: tuple[Status, ...] = (
@@ -49,6 +55,44 @@ class Statistic:
     value: float
 
 
+@dataclass(frozen=True, slots=True)
+class ValidTime:
+    """The dates a finding concerns, first and last included: its period's."""
+
+    start: date
+    end: date
+
+    @classmethod
+    def of_period(cls, period: str) -> ValidTime:
+        return _valid_time(period)
+
+    def to_json(self) -> dict[str, str]:
+        return {"from": self.start.isoformat(), "to": self.end.isoformat()}
+
+
+@cache
+def _valid_time(period: str) -> ValidTime:
+    parsed = parse_period(period)
+    return ValidTime(parsed.start, parsed.end)
+
+
+@dataclass(frozen=True, slots=True)
+class RecordTime:
+    """The record a finding was computed from: the log's first ``checkpoint_size``
+    entries, whose Merkle root (hex) is ``checkpoint_root``."""
+
+    checkpoint_size: int
+    checkpoint_root: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"checkpoint_size": self.checkpoint_size, "checkpoint_root": self.checkpoint_root}
+
+
+#: The record time of an evaluation over a store that no log prefix built (a treaty
+#: test case, a benchmark): the empty log (RFC 9162 §2.1.1: the root of no entries).
+UNLOGGED = RecordTime(0, EMPTY_ROOT.hex())
+
+
 def _statistic(statistic: Statistic | None) -> Statistic | None:
     if statistic is None:
         return None
@@ -72,7 +116,8 @@ class Finding:
     """One conclusion of the office about a requirement, for one party and subject.
 
     Figures are rounded to ``DECIMALS`` places (a figure that is not finite becomes
-    ``None``) and the evidence indexes are sorted, each listed once.
+    ``None``) and the evidence indexes are sorted, each listed once. ``valid_time`` is
+    the period's dates unless given.
     """
 
     requirement: str
@@ -80,6 +125,8 @@ class Finding:
     party: str
     subject: str
     period: str
+    valid_time: ValidTime
+    record_time: RecordTime
     status: Status
     explanation: str
     measured: float | None
@@ -95,12 +142,14 @@ class Finding:
         party: str,
         subject: str,
         period: str,
+        record_time: RecordTime,
         status: Status,
         explanation: str,
         measured: float | None = None,
         threshold: float | None = None,
         statistic: Statistic | None = None,
         evidence: Iterable[int] = (),
+        valid_time: ValidTime | None = None,
     ) -> None:
         set_ = object.__setattr__
         set_(self, "requirement", requirement)
@@ -108,6 +157,8 @@ class Finding:
         set_(self, "party", party)
         set_(self, "subject", subject)
         set_(self, "period", period)
+        set_(self, "valid_time", valid_time or ValidTime.of_period(period))
+        set_(self, "record_time", record_time)
         set_(self, "status", status)
         set_(self, "explanation", explanation)
         set_(self, "measured", _round(measured))
@@ -117,16 +168,24 @@ class Finding:
 
     @classmethod
     def many(
-        cls, *, requirement: str, provisions: tuple[str, ...], period: str, rows: Iterable[Row]
+        cls,
+        *,
+        requirement: str,
+        provisions: tuple[str, ...],
+        period: str,
+        record_time: RecordTime,
+        rows: Iterable[Row],
     ) -> list[Finding]:
         """Findings of one requirement and period, one per row: the same as calling the
         constructor for each, with less overhead per finding (an evaluation makes tens of
         thousands)."""
+        valid_time = ValidTime.of_period(period)
         # The fields' slot descriptors set them directly, as object.__setattr__ does.
         slot = cls.__dict__
         set_requirement, set_provisions = slot["requirement"].__set__, slot["provisions"].__set__
         set_party, set_subject = slot["party"].__set__, slot["subject"].__set__
         set_period, set_status = slot["period"].__set__, slot["status"].__set__
+        set_valid, set_record = slot["valid_time"].__set__, slot["record_time"].__set__
         set_explanation, set_measured = slot["explanation"].__set__, slot["measured"].__set__
         set_threshold, set_statistic = slot["threshold"].__set__, slot["statistic"].__set__
         set_evidence = slot["evidence"].__set__
@@ -139,6 +198,8 @@ class Finding:
             set_party(finding, party)
             set_subject(finding, subject)
             set_period(finding, period)
+            set_valid(finding, valid_time)
+            set_record(finding, record_time)
             set_status(finding, status)
             set_explanation(finding, explanation)
             set_measured(finding, _round(measured))
@@ -159,6 +220,8 @@ class Finding:
             "party": self.party,
             "subject": self.subject,
             "period": self.period,
+            "valid_time": self.valid_time.to_json(),
+            "record_time": self.record_time.to_json(),
             "status": self.status,
             "measured": self.measured,
             "threshold": self.threshold,
@@ -197,9 +260,24 @@ def findings_json(
     as_of: date | None = None,
 ) -> bytes:
     """The canonical JSON document of an evaluation's findings (``as_of``: the day the
-    period was judged as of, which a recomputation needs)."""
+    period was judged as of, which a recomputation needs).
+
+    Every finding must have been computed at the document's checkpoint: a document
+    names one record time.
+    """
     ordered = sorted_findings(findings)
     day = {} if as_of is None else {"as_of": as_of.isoformat()}
+    record = RecordTime(checkpoint_size, checkpoint_root)
+    stale = [f for f in ordered if f.record_time != record]
+    if stale:
+        raise ComplianceError(
+            f"{len(stale)} finding(s) were computed at another checkpoint than the "
+            f"document's (size {checkpoint_size})",
+            details=[
+                f"{f.requirement} {f.party} {f.subject}: checkpoint {f.record_time.checkpoint_size}"
+                for f in stale[:5]
+            ],
+        )
     return canonical_json(
         {
             "format": FINDINGS_FORMAT,

@@ -1,7 +1,8 @@
 """The ``compliance.findings_published`` statement: the office logs its findings.
 
-The statement names the checkpoint the findings were computed at and commits to the
-findings document by SHA-256, so any party can rebuild the analytic store from that log
+The statement names both times of the findings — the period's dates (valid time) and
+the checkpoint they were computed at (record time) — and commits to the findings
+document by SHA-256, so any party can rebuild the analytic store from that log
 prefix, recompute the findings and compare bytes (Article 51).
 """
 
@@ -16,11 +17,26 @@ from concord.identity import roles
 from concord.ledger import store
 from concord.ledger.statements import Statement, StatementType
 from concord.storage.resources import attached
+from concord.treaty.calendar import parse_period
+
+
+def _check_valid_time(body: FindingsPublished) -> None:
+    """The valid time named must be the period's (statements before it was named
+    carry none)."""
+    if body.valid_from is None and body.valid_to is None:
+        return
+    period = parse_period(body.period)
+    if (body.valid_from, body.valid_to) != (period.start, period.end):
+        raise ComplianceError(
+            f"findings for {body.period} must name its dates as their valid time",
+            details=[f"valid from {period.start} to {period.end}"],
+        )
 
 
 def _check(session: Session, statement: Statement) -> None:
     body = statement.body
     assert isinstance(body, FindingsPublished)
+    _check_valid_time(body)
     # The root is recomputed from the tree, not read from the office's checkpoint table:
     # a replay of the log (rebuild, audit) signs its own checkpoints at other sizes.
     try:

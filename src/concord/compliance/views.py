@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from concord.compliance.findings import ValidTime
 from concord.compliance.schemas import FINDINGS_PUBLISHED, FindingsPublished
 from concord.errors import NotFoundError
 from concord.evidence.blobs import BlobStore
@@ -33,7 +34,8 @@ def published_findings(
     session: Session, blobs: BlobStore, period: str | None = None
 ) -> dict[str, Any]:
     """The latest findings the office published for ``period`` (default: the latest
-    published for any period), with the checkpoint they were computed at.
+    published for any period), with their valid time (the period's dates) and the
+    checkpoint they were computed at (their record time).
 
     The document is read from the blob store by the SHA-256 the statement commits to,
     and the store checks the bytes against it.
@@ -45,6 +47,7 @@ def published_findings(
     index, statement_id, body = published[-1]
     return {
         "period": body.period,
+        "valid_time": ValidTime.of_period(body.period).to_json(),
         "statement_id": statement_id,
         "log_index": index,
         "checkpoint_size": body.checkpoint_size,

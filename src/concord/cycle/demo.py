@@ -1,51 +1,59 @@
-"""The demonstration behind ``make demo``: four quarters of the Station Unity office.
+"""The demonstration behind ``make demo``: four quarters of the Station Unity office, as
+the ``concord`` commands a user types.
 
-It creates a workspace, registers the parties and their keys, the Treaty of Station
-Unity, the sites and the claims, then, quarter by quarter, ingests the generated
-evidence (with injected violations), evaluates, opens cases and writes the compliance
-reports. It ends with an outside auditor's checks: a tiles export verified with only the
-office's key, and one report recomputed from that export.
+The demo is a script of those commands. It prints each before it runs it (``$ concord
+…``), runs it in this process exactly as the command line would, and writes the whole
+script to ``HOME/demo-commands.sh``, which runs as written in any new folder:
+
+1. ``concord init``: the office's workspace, its key and the genesis entry.
+2. ``concord scenario generate … --keys … --submissions``: the parties' keys, in a
+   folder of their own outside the workspace (their machines), and the statements they
+   and the inspectors sign, as submissions, one file per quarter.
+3. Quarter by quarter, ``concord submit`` of that quarter's file, then ``concord
+   quarter run``: evaluate, publish the findings, open cases, write the reports.
+4. An outside auditor's checks: ``concord export``, ``concord verify`` of the export with
+   only the office's key, and ``concord audit`` of the last report.
 """
 
 from __future__ import annotations
 
-import json
+import shlex
+import shutil
 import time
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
-from rich.progress import Progress
+from rich.markup import escape
 from rich.table import Table
 
 from concord.config import Settings
-from concord.cycle.audit import audit_report
-from concord.cycle.service import QuarterResult, run_quarter
 from concord.errors import WorkspaceInUseError
-from concord.ledger.export import export_tiles, verify_tiles
-from concord.ledger.statements import parse_time
-from concord.scenario.cast import Cast
-from concord.scenario.generator import GeneratedStatement, generate
-from concord.scenario.office import DEMO_MARKER, station_unity_workspace
-from concord.storage.files import write_public
-from concord.submission import Submission, submit
+from concord.scenario.office import DEMO_MARKER, GENESIS, OFFICE_NAME, claim_demo_folder
+from concord.scenario.submissions import EVALUATION_LAG
 from concord.treaty.calendar import next_period, parse_period
-from concord.workspace import Workspace
+from concord.workspace import VKEY
 
-#: A quarter is evaluated once its measurements (due 45 days after it ends) and late
-#: declarations are in: 75 days after the quarter ends.
-EVALUATION_LAG = timedelta(days=75)
-
-
-def _issued_at(statement: GeneratedStatement) -> datetime:
-    payload = json.loads(statement.envelope.payload)
-    return parse_time(payload["issued_at"], what="issued_at")
+#: The script's file in the workspace.
+SCRIPT = "demo-commands.sh"
+FIRST_PERIOD = "2187-Q2"
 
 
-def _ingest(ws: Workspace, statements: Sequence[GeneratedStatement]) -> None:
-    """Take the parties' signed submissions at the office (as ``concord submit`` does)."""
-    submit(ws, [Submission(s.envelope, s.blobs) for s in statements])
+@dataclass(frozen=True, slots=True)
+class DemoQuarter:
+    """One quarter as the demo's commands left it: its consolidated report's findings."""
+
+    period: str
+    #: The checkpoint its published findings were computed at (their record time).
+    checkpoint_size: int
+    #: How many findings of each status.
+    counts: dict[str, int]
+    #: The findings its consolidated report carries, in canonical order.
+    findings: tuple[dict[str, Any], ...]
+    #: The HTML reports, the consolidated one first; each PDF is beside its HTML.
+    reports: tuple[Path, ...]
 
 
 def parties_folder(home: Path) -> Path:
@@ -64,120 +72,188 @@ def check_party_folder(folder: Path) -> None:
         )
 
 
-def save_party_keys(folder: Path, cast: Cast) -> list[Path]:
-    """Write each party's and inspector's key pair (FILE and FILE.pub) into ``folder``,
-    a folder the demo owns (it carries the demo's marker)."""
+def _prepare_party_folder(folder: Path) -> None:
+    """An empty keys folder carrying the demo's marker (a former demo's is emptied)."""
     check_party_folder(folder)
-    folder.mkdir(parents=True, exist_ok=True)
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
     (folder / DEMO_MARKER).write_text("demo\n", encoding="utf-8")
-    written = []
-    for member in cast.registered:
-        path = folder / f"{member.principal_id}.json"
-        for old in (path, path.with_name(path.name + ".pub")):
-            old.unlink(missing_ok=True)
-        member.key.save_pair(path)
-        written.append(path)
-    return written
+
+
+def shown(path: Path) -> str:
+    """A path as a user would type it: relative to the working folder when inside it."""
+    absolute = path.absolute()
+    try:
+        return str(absolute.relative_to(Path.cwd()))
+    except ValueError:
+        return str(absolute)
+
+
+def command_line(argv: Sequence[str]) -> str:
+    return shlex.join(["concord", *argv])
+
+
+def run_command(argv: Sequence[str]) -> None:
+    """Run ``concord ARGV`` in this process, as the command line runs it; a ConcordError
+    propagates (the demo stops at the first command that fails)."""
+    import typer
+
+    from concord.cli.main import app
+
+    typer.main.get_command(app).main(args=list(argv), prog_name="concord", standalone_mode=False)
+
+
+class Script:
+    """The commands run so far, printed as typed and kept for ``demo-commands.sh``."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+        self.lines: list[str] = []
+
+    def run(self, *argv: str) -> None:
+        line = command_line(argv)
+        self.lines.append(line)
+        self.console.print(f"\n[bold]$ {escape(line)}[/]", highlight=False, soft_wrap=True)
+        run_command(argv)
+
+    def say(self, text: str) -> None:
+        self.lines.append(f"\n# {text}")
+        self.console.print(f"\n[dim]# {escape(text)}[/]", highlight=False)
+
+    def text(self) -> str:
+        header = [
+            "#!/bin/sh",
+            "# The commands `concord demo` ran, as a user types them. They run as written",
+            "# in a new folder, with `concord` on the PATH: sh demo-commands.sh",
+            "set -eu",
+        ]
+        return "\n".join([*header, *self.lines]) + "\n"
 
 
 def run_demo(
     settings: Settings, *, seed: int = 2187, quarters: int = 4, size: int = 1, fresh: bool = True
-) -> list[QuarterResult]:
+) -> list[DemoQuarter]:
+    """Run the demo's commands on the workspace ``settings.home`` (each command reads its
+    other settings from the environment, as ``concord`` does)."""
     console = Console()
     started = time.perf_counter()
     console.rule("[bold]Concord — the Station Unity peace monitoring office")
-    check_party_folder(parties_folder(settings.home))
-    ws = station_unity_workspace(settings, fresh=fresh, command="demo")
-    try:
-        results = _run(ws, console, seed=seed, quarters=quarters, size=size)
-        _summary(console, results, settings.home / "reports")
-        _outside_audit(ws, console, results)
-    finally:
-        ws.close()
-    console.print(f"\nDone in {time.perf_counter() - started:.0f} s. Workspace: {settings.home}")
+    home = settings.home
+    keys = parties_folder(home)
+    check_party_folder(keys)
+    claim_demo_folder(home, command="demo", fresh=fresh)
+    _prepare_party_folder(keys)
+    script = Script(console)
+    periods = _periods(quarters)
+    _commands(script, home, keys, seed=seed, quarters=quarters, size=size, periods=periods)
+    (home / SCRIPT).write_text(script.text(), encoding="utf-8")
+    (home / SCRIPT).chmod(0o755)
+    results = _quarters(home, periods)
+    _summary(console, results)
+    console.print(
+        f"\nThe commands are in {shown(home / SCRIPT)}; they run as written in a new folder."
+    )
+    console.print(f"Done in {time.perf_counter() - started:.0f} s. Workspace: {home}")
     return results
 
 
-def _run(
-    ws: Workspace, console: Console, *, seed: int, quarters: int, size: int
-) -> list[QuarterResult]:
-    scenario = generate(ws.office_key, seed, quarters=quarters, size=size)
-    keys = parties_folder(ws.settings.home)
-    save_party_keys(keys, scenario.cast)
-    console.print(
-        f"The parties' and inspectors' keys are in {keys}, outside the workspace; "
-        "the office registered their public keys only."
+def _periods(quarters: int) -> list[str]:
+    period = parse_period(FIRST_PERIOD)
+    out = []
+    for _ in range(quarters):
+        out.append(period.id)
+        period = next_period(period)
+    return out
+
+
+def _commands(
+    script: Script,
+    home: Path,
+    keys: Path,
+    *,
+    seed: int,
+    quarters: int,
+    size: int,
+    periods: Sequence[str],
+) -> None:
+    h, k = shown(home), shown(keys)
+    scenario = f"{k}/scenario"
+    vkey = f"{h}/{VKEY}"
+    script.say("The office creates its workspace: its key, its database, the genesis entry.")
+    established = GENESIS.strftime("%Y-%m-%dT%H:%M:%SZ")
+    script.run("--home", h, "init", "--office-name", OFFICE_NAME, "--established", established)
+    script.say(
+        "The Station Unity example: the parties' keys go to their own folder, outside the "
+        "workspace; the statements they sign go to one file per quarter."
     )
-    pending = sorted(scenario.statements, key=_issued_at)
-    out_dir = ws.settings.home / "reports"
-    results: list[QuarterResult] = []
-    period = parse_period("2187-Q2")
-    with Progress(console=console, transient=True) as progress:
-        task = progress.add_task("quarterly cycle", total=quarters * 3)
-        for _ in range(quarters):
-            cut = datetime.combine(period.end, datetime.min.time(), UTC) + EVALUATION_LAG
-            batch = [s for s in pending if _issued_at(s) <= cut]
-            pending = pending[len(batch) :]
-            progress.update(task, description=f"{period.id}: ingesting {len(batch)} statements")
-            _ingest(ws, batch)
-            progress.advance(task)
-
-            def step(message: str) -> None:
-                progress.update(task, description=message)
-
-            results.append(run_quarter(ws, period.id, out_dir, step=step, at=cut.date()))
-            progress.advance(task, 2)
-            period = next_period(period)
-    console.print(
-        f"Logged {ws.ledger.size():,} statements; ground truth of the injected violations: "
-        f"{len(scenario.truth.violations)} records (kinds: "
-        f"{', '.join(sorted({r.kind for r in scenario.truth.violations}))})."
-    )
-    return results
+    script.run(
+        "--home", h, "scenario", "generate", scenario, "--seed", str(seed),
+        "--quarters", str(quarters), "--size", str(size), "--keys", k, "--submissions",
+    )  # fmt: skip
+    for period in periods:
+        script.say(f"{period}: the office takes what is in by its evaluation, then runs it.")
+        batch = f"{scenario}/submissions/{period}"
+        script.run("--home", h, "submit", f"{batch}.jsonl", "--receipts", f"{batch}.receipts.jsonl")
+        day = (parse_period(period).end + EVALUATION_LAG).isoformat()
+        script.run("--home", h, "quarter", "run", "--period", period, "--at", day)
+    script.say("An outside auditor: the log as static tiles, checked with the office's key.")
+    script.run("--home", h, "export", f"{h}/export")
+    script.run("verify", "--tiles", f"{h}/export", "--vkey", vkey)
+    last = f"{h}/reports/{periods[-1]}-consolidated.html"
+    script.run("audit", last, "--log", f"{h}/export", "--vkey", vkey)
 
 
-def _summary(console: Console, results: list[QuarterResult], out_dir: Path) -> None:
+def _quarters(home: Path, periods: Sequence[str]) -> list[DemoQuarter]:
+    """Each quarter as its consolidated report shows it (the findings it carries)."""
+    from concord.cycle.audit import report_findings, report_metadata
+
+    out = []
+    for period in periods:
+        reports = _reports(home / "reports", period)
+        html = reports[0].read_bytes()
+        meta = report_metadata(html)
+        document = report_findings(html, meta) or {}
+        out.append(
+            DemoQuarter(
+                period=period,
+                checkpoint_size=int(meta["checkpoint_size"]),
+                counts=dict(document.get("counts", {})),
+                findings=tuple(document.get("findings", ())),
+                reports=reports,
+            )
+        )
+    return out
+
+
+def _reports(folder: Path, period: str) -> tuple[Path, ...]:
+    consolidated = folder / f"{period}-consolidated.html"
+    others = sorted(p for p in folder.glob(f"{period}-*.html") if p != consolidated)
+    return (consolidated, *others)
+
+
+def _summary(console: Console, results: list[DemoQuarter]) -> None:
     table = Table(title="Compliance by party (requirements met / violations), per quarter")
     table.add_column("party")
-    periods = [r.evaluation.period for r in results]
-    for period in periods:
-        table.add_column(period, justify="center")
-    parties = sorted({f.party for r in results for f in r.evaluation.findings if f.party})
+    for r in results:
+        table.add_column(r.period, justify="center")
+    parties = sorted({f["party"] for r in results for f in r.findings if f["party"]})
     for party in parties:
         cells = []
         for r in results:
-            mine = [f for f in r.evaluation.findings if f.party == party]
+            mine = [f for f in r.findings if f["party"] == party]
             met = len(
-                {f.requirement for f in mine}
-                - {f.requirement for f in mine if f.status != "compliant"}
+                {f["requirement"] for f in mine}
+                - {f["requirement"] for f in mine if f["status"] != "compliant"}
             )
-            bad = sum(1 for f in mine if f.status == "violation")
+            bad = sum(1 for f in mine if f["status"] == "violation")
             cells.append(f"{met} / [red]{bad}[/]" if bad else f"{met} / 0")
         table.add_row(party, *cells)
+    console.print()
     console.print(table)
-    cases = [c for r in results for c in r.cases]
-    console.print(
-        f"Cases opened: {len(cases)} (violations and contested claims); `concord cases list`"
-    )
-    console.print(f"Reports (HTML and PDF, consolidated and per signatory): {out_dir}")
     for r in results:
-        consolidated = r.reports[0]
         console.print(
-            f"  {r.evaluation.period}: {consolidated.html.name}, {consolidated.pdf.name} "
-            f"and {len(r.reports) - 1} per signatory; checkpoint {r.evaluation.checkpoint_size}"
+            f"  {r.period}: {len(r.findings)} findings at checkpoint {r.checkpoint_size}; "
+            f"reports {shown(r.reports[0])} and {len(r.reports) - 1} per signatory (and PDFs)"
         )
-
-
-def _outside_audit(ws: Workspace, console: Console, results: list[QuarterResult]) -> None:
-    export_dir = ws.settings.home / "export"
-    size = export_tiles(ws.ledger, export_dir, ws.settings.blobs_dir)
-    write_public(export_dir / "log.vkey", (ws.verifier.vkey() + "\n").encode())
-    report = verify_tiles(export_dir, ws.verifier, ws.ledger.registry)
-    console.print(
-        f"\n[bold]Outside audit[/]: tiles export of {size:,} entries in {export_dir} verified "
-        f"with only the office's key ({report.statements:,} signatures and roles)."
-    )
-    last = results[-1].reports[0]
-    verdict = audit_report(last.html, export_dir, ws.verifier)
-    mark = "[green]match byte for byte[/]" if verdict.matches else "[red]DO NOT MATCH[/]"
-    console.print(f"`concord audit {last.html.name}`: recomputed findings {mark}.")
+    console.print("Dispute cases: `concord cases list`; claims: `concord claims check`.")

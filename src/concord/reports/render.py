@@ -27,6 +27,7 @@ from markupsafe import Markup
 from weasyprint import HTML, Attachment
 from weasyprint.urls import FatalURLFetchingError, URLFetcher
 
+from concord.compliance.findings import ValidTime
 from concord.errors import ComplianceError
 from concord.reports import views
 from concord.reports.model import ReportInput
@@ -98,6 +99,7 @@ def render_html(report: ReportInput) -> bytes:
         audit_command=audit_command(report),
         report_meta=json.dumps(report_metadata(report), sort_keys=True),
         findings_embedded=embedded_json(report.findings_document()),
+        valid_time=ValidTime.of_period(report.period),
     )
     return html.encode("utf-8")
 

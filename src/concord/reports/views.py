@@ -44,6 +44,8 @@ class FindingView:
     threshold: str
     statistic: str
     evidence: tuple[EvidenceRef, ...]
+    #: The finding's two times, compactly: the dates it concerns and the checkpoint.
+    times: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +120,16 @@ def summary_rows(report: ReportInput) -> list[SummaryRow]:
     ]
 
 
+def times(finding: Finding) -> str:
+    """``valid 2187-04-01 – 2187-06-30 · record: checkpoint 1234``: the dates a finding
+    concerns (valid time) and the log size it was computed at (record time)."""
+    valid, record = finding.valid_time, finding.record_time
+    return (
+        f"valid {valid.start.isoformat()} – {valid.end.isoformat()} · "
+        f"record: checkpoint {record.checkpoint_size:,}"
+    )
+
+
 def finding_views(report: ReportInput) -> dict[str, list[FindingView]]:
     """Findings per requirement id, each with an anchor the summary can link to."""
     names = party_names(report)
@@ -135,6 +147,7 @@ def finding_views(report: ReportInput) -> dict[str, list[FindingView]]:
                 threshold=number(f.threshold),
                 statistic=stat,
                 evidence=refs if f.status == "violation" else (),
+                times=times(f),
             )
         )
     return out

@@ -35,15 +35,12 @@ def created_by_demo(home: Path, command: str) -> bool:
         return False
 
 
-def station_unity_workspace(
-    settings: Settings, *, fresh: bool = True, command: str = "demo"
-) -> Workspace:
-    """A new workspace for the Station Unity office, in a folder the demonstration owns.
+def claim_demo_folder(home: Path, *, command: str = "demo", fresh: bool = True) -> None:
+    """Make ``home`` the demonstration's folder: empty, with its marker.
 
     The folder must be absent or empty, or hold the marker of an earlier demonstration
     (which is emptied first when ``fresh``); anything else is refused and left untouched.
     """
-    home = settings.home
     if home.exists() and not home.is_dir():
         raise WorkspaceInUseError(
             f"{home}: exists and is not a folder; refusing to use it",
@@ -63,6 +60,14 @@ def station_unity_workspace(
         shutil.rmtree(home)
     home.mkdir(parents=True, exist_ok=True)
     (home / DEMO_MARKER).write_text(command + "\n", encoding="utf-8")
+
+
+def station_unity_workspace(
+    settings: Settings, *, fresh: bool = True, command: str = "demo"
+) -> Workspace:
+    """A new workspace for the Station Unity office, in a folder the demonstration owns
+    (:func:`claim_demo_folder`)."""
+    claim_demo_folder(settings.home, command=command, fresh=fresh)
     return init_workspace(
         settings, office_id="office", office_name=OFFICE_NAME, established_at=GENESIS
     )

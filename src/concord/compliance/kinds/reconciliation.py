@@ -195,6 +195,7 @@ def _compared(
         requirement=requirement.id,
         provisions=tuple(requirement.cites),
         period=ctx.period_id,
+        record_time=ctx.record_time,
         rows=map(
             _Wording(ctx, requirement).row,
             take(data.party, at),
