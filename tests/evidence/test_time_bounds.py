@@ -66,3 +66,20 @@ def test_the_office_names_the_day_of_a_record_kept_in_simulated_time(station: St
     assert named.as_of == date(2187, 9, 13)
     # Without a day named, the record's own latest day.
     assert evaluate(station.ws, "2187-Q2").as_of == Q2_FILED.date()
+
+
+def test_no_findings_are_signed_over_an_edited_table(station: Station, tmp_path: Path) -> None:
+    """Before the office signs findings, its tables must say what the log says."""
+    from concord.cycle.service import check_record, run_quarter
+    from concord.errors import VerificationError
+    from factories import tamper_log
+
+    file_declaration(station.ws, station.keys["PA"], "extraction", "PA", "2187-Q2", GOOD, Q2_FILED)
+    check_record(station.ws)  # untouched: passes
+    tamper_log(station.ws, "UPDATE evidence_site SET sector = 'SB-S' WHERE site_id = 'SB-N-03'")
+    size = station.ws.ledger.size()
+    with pytest.raises(VerificationError, match="tables differ from a replay") as caught:
+        run_quarter(station.ws, "2187-Q2", tmp_path / "reports", at=date(2187, 9, 13))
+    assert any("evidence_site" in line for line in caught.value.details)
+    assert station.ws.ledger.size() == size  # nothing was published
+    assert not (tmp_path / "reports").exists()

@@ -153,6 +153,10 @@ def evaluate(
     from concord.compliance.engine import publish_findings
 
     with workspace(ctx) as ws:
+        if publish:
+            from concord.cycle.service import check_record
+
+            check_record(ws, on_wait=lambda: store_wait_notice(ws))
         with progress_bar() as bar:
             task = bar.add_task("requirements", total=None)
             evaluation = run(

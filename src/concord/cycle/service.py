@@ -24,8 +24,10 @@ from concord.compliance.findings import Finding
 from concord.cycle.inputs import report_input
 from concord.disputes.models import DisputeCase
 from concord.disputes.schemas import CASE_OPENED, CaseOpened
-from concord.evidence.analytics import open_analytics
+from concord.errors import VerificationError
+from concord.evidence.analytics import open_analytics, rebuild_analytics
 from concord.evidence.store_lock import Waiting
+from concord.ledger.audit import rebuild as rebuild_log
 from concord.ledger.receipts import Receipt
 from concord.reports.model import ReportInput
 from concord.reports.render import ReportFiles, write_report
@@ -191,6 +193,20 @@ def _write_all(
     return files
 
 
+def check_record(ws: Workspace, *, on_wait: Waiting | None = None) -> None:
+    """Before the office signs findings, the inputs must be the log's: its tables are
+    compared with a replay of the whole log (an edited claim, treaty text or site is
+    named by table and nothing is published), and the analytic store is rebuilt from
+    the log and the blobs (which the statements hash)."""
+    replayed = rebuild_log(ws.ledger, ws.ledger.registry)
+    if replayed.differences:
+        raise VerificationError(
+            "the office's tables differ from a replay of the log; nothing was published",
+            details=[*replayed.differences, "run `concord verify` to see what was altered"],
+        )
+    rebuild_analytics(ws, on_wait=on_wait)
+
+
 def run_quarter(
     ws: Workspace,
     period: str,
@@ -209,6 +225,8 @@ def run_quarter(
         if on_wait is not None:
             on_wait()
 
+    say(f"{period}: checking the office's tables against the log")
+    check_record(ws, on_wait=wait)
     say(f"{period}: evaluating")
     evaluation = evaluate(ws, period, as_of=at, on_wait=wait)
     receipt = publish_findings(ws, evaluation)
