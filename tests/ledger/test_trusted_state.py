@@ -271,3 +271,68 @@ def test_verify_names_an_identity_table_that_differs_from_the_log(
     tamper_log(ws, edit)
     with pytest.raises(VerificationError, match=f"principal alice: .*{named}"):
         verify_database(ws.ledger, ws.verifier)
+
+
+def test_a_rebuild_during_appends_reports_no_false_difference(ws: Workspace) -> None:
+    """The replay and the live tables are read in one snapshot: appends made while it
+    runs are in neither."""
+    import threading
+
+    from concord.ledger.audit import rebuild
+
+    ws.ledger.submit_many([registration(ws, n) for n in range(1500)])
+    writer = open_workspace(ws.settings)
+    stop = threading.Event()
+    appended: list[int] = []
+
+    def keep_appending() -> None:
+        n = 10_000
+        while not stop.is_set():
+            writer.ledger.submit_many([registration(ws, n + i) for i in range(5)])
+            appended.append(n)
+            n += 5
+
+    thread = threading.Thread(target=keep_appending)
+    thread.start()
+    try:
+        reports = [rebuild(ws.ledger, ws.ledger.registry) for _ in range(2)]
+    finally:
+        stop.set()
+        thread.join()
+        writer.close()
+    assert appended  # the log grew while the rebuilds ran
+    assert [r.differences for r in reports] == [[], []]
+
+
+def test_verify_during_appends_reports_no_false_difference(ws: Workspace) -> None:
+    import threading
+
+    ws.ledger.submit_many([registration(ws, n) for n in range(1500)])
+    writer = open_workspace(ws.settings)
+    stop = threading.Event()
+
+    def keep_appending() -> None:
+        n = 20_000
+        while not stop.is_set():
+            writer.ledger.submit_many([registration(ws, n + i) for i in range(5)])
+            n += 5
+
+    thread = threading.Thread(target=keep_appending)
+    thread.start()
+    try:
+        sizes = [verify_database(ws.ledger, ws.verifier).size for _ in range(3)]
+    finally:
+        stop.set()
+        thread.join()
+        writer.close()
+    assert sizes[0] >= 1501
+
+
+def test_a_forged_principal_hidden_beyond_the_log_is_named(ws: Workspace) -> None:
+    tamper_log(
+        ws,
+        "INSERT INTO identity_principal (principal_id, name, roles, party, registered_at) "
+        "VALUES ('ghost', 'Ghost', 'office', NULL, 999999)",
+    )
+    with pytest.raises(VerificationError, match="ghost: registered at a log index beyond"):
+        verify_database(ws.ledger, ws.verifier)

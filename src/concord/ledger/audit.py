@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, Engine, select
 from sqlalchemy.orm import Session
 
 from concord.errors import VerificationError
@@ -58,9 +59,11 @@ def verify_database(
             and (url.get_backend_name() != "sqlite" or url.database not in (None, "", ":memory:"))
         )
         pool = workers if parallel else ledger.signature_pool
+        # The log as it stood at ``size``: appends made while it is checked (each one
+        # entries and checkpoint together) are left for the next run.
         return verify_entries(
-            store.iter_entries_with_leaves(session),
-            store.all_checkpoint_notes(session),
+            store.iter_entries_with_leaves(session, end=size),
+            store.all_checkpoint_notes(session, up_to=size),
             verifier,
             ledger.registry,
             origin=ledger.origin,
@@ -72,14 +75,31 @@ def verify_database(
             source=DatabaseEntries(url.render_as_string(hide_password=False)) if parallel else None,
             size=size,
             parallel_from=parallel_from,
-            check_identity=lambda replayed: check_identity_tables(session, replayed),
+            check_identity=lambda replayed, n: check_identity_tables(session, replayed, n),
         )
 
 
-def check_identity_tables(session: Session, replayed: IdentityState) -> None:
-    """The identity tables must say what the log says: every principal with its name,
-    roles and party, every key with its public key, start and revocation."""
-    stored = _stored_identity(session)
+def check_identity_tables(session: Session, replayed: IdentityState, size: int) -> None:
+    """The identity tables must say what the first ``size`` entries of the log say: every
+    principal with its name, roles and party, every key with its public key, start and
+    revocation (rows that later entries wrote, while the check ran, are left out)."""
+    stored = _stored_identity(session, size)
+    # Rows written after ``size`` must belong to entries the log holds by now (a row and
+    # its entry are committed together; the rows are read before the log's size).
+    later = [
+        *session.execute(
+            select(Principal.principal_id, Principal.registered_at).where(
+                Principal.registered_at >= size
+            )
+        ),
+        *session.execute(
+            select(PrincipalKey.key_id, PrincipalKey.registered_at).where(
+                PrincipalKey.registered_at >= size
+            )
+        ),
+    ]
+    now = store.tree_size(session)
+    beyond = [name for name, index in later if index >= now]
     expected = {
         p.principal_id: (
             p.name,
@@ -97,7 +117,7 @@ def check_identity_tables(session: Session, replayed: IdentityState) -> None:
         )
         for p in replayed.principals.values()
     }
-    problems: list[str] = []
+    problems = [f"{name}: registered at a log index beyond the log" for name in beyond]
     for pid in sorted(set(stored) | set(expected)):
         have, want = stored.get(pid), expected.get(pid)
         if have is None:
@@ -127,15 +147,16 @@ def _utc_naive(value: datetime) -> datetime:
 
 
 def _stored_identity(
-    session: Session,
+    session: Session, size: int
 ) -> dict[str, tuple[str, tuple[str, ...], str | None, dict[str, _StoredKey]]]:
     keys: dict[str, dict[str, _StoredKey]] = {}
-    for key in session.scalars(select(PrincipalKey)):
+    for key in session.scalars(select(PrincipalKey).where(PrincipalKey.registered_at < size)):
+        later = key.revoked_at is not None and key.revoked_at >= size
         keys.setdefault(key.principal_id, {})[key.key_id] = (
             bytes(key.public_key),
             _utc_naive(key.valid_from),
-            bool(key.revoked),
-            None if key.revoked_from is None else _utc_naive(key.revoked_from),
+            bool(key.revoked) and not later,
+            None if key.revoked_from is None or later else _utc_naive(key.revoked_from),
         )
     return {
         p.principal_id: (
@@ -144,7 +165,7 @@ def _stored_identity(
             p.party,
             keys.get(p.principal_id, {}),
         )
-        for p in session.scalars(select(Principal))
+        for p in session.scalars(select(Principal).where(Principal.registered_at < size))
     }
 
 
@@ -176,17 +197,31 @@ def rebuild(
                 origin=ledger.origin,
                 max_entry_bytes=ledger.max_entry_bytes,
             )
-            size = _replay(ledger, replica, progress)
-            differences, counts = compare_tables(ledger.engine, engine)
+            # One read transaction for the entries and the live tables: appends made
+            # meanwhile are in neither, so they cannot show as a difference.
+            with _snapshot(ledger.engine) as live:
+                size = _replay(live, replica, progress)
+                differences, counts = compare_tables(live, engine)
         finally:
             engine.dispose()
     return RebuildReport(size, counts, differences)
 
 
-def _replay(source: Ledger, replica: Ledger, progress: Progress | None) -> int:
+@contextmanager
+def _snapshot(engine: Engine) -> Iterator[Connection]:
+    """A connection whose reads all see the database as it stood at the first one
+    (SQLite: a WAL read transaction; PostgreSQL: REPEATABLE READ)."""
+    options: dict[str, Any] = {}
+    if engine.url.get_backend_name() == "postgresql":
+        options["isolation_level"] = "REPEATABLE READ"
+    with engine.connect().execution_options(**options) as conn, conn.begin():
+        yield conn
+
+
+def _replay(live: Connection, replica: Ledger, progress: Progress | None) -> int:
     batch: list[bytes] = []
     size = 0
-    with Session(source.engine) as session:
+    with Session(bind=live) as session:
         for _index, entry in store.iter_entries(session):
             batch.append(entry)
             size += 1
@@ -213,15 +248,19 @@ def _normal(value: Any) -> Any:
     return value
 
 
-def _rows(engine: Engine, table_name: str) -> list[tuple[Any, ...]]:
+def _rows(bind: Engine | Connection, table_name: str) -> list[tuple[Any, ...]]:
     table = Base.metadata.tables[table_name]
     order = list(table.primary_key.columns) or list(table.columns)
-    with engine.connect() as conn:
-        rows = conn.execute(select(table).order_by(*order)).all()
+    query = select(table).order_by(*order)
+    if isinstance(bind, Connection):
+        rows = bind.execute(query).all()
+    else:
+        with bind.connect() as conn:
+            rows = conn.execute(query).all()
     return [tuple(_normal(v) for v in row) for row in rows]
 
 
-def compare_tables(live: Engine, rebuilt: Engine) -> tuple[list[str], dict[str, int]]:
+def compare_tables(live: Engine | Connection, rebuilt: Engine) -> tuple[list[str], dict[str, int]]:
     """Differences between two databases, table by table (replayable tables only)."""
     differences: list[str] = []
     counts: dict[str, int] = {}

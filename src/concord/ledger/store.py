@@ -216,14 +216,16 @@ def range_reader(session: Session) -> EntryRangeReader:
 
 
 def iter_entries_with_leaves(
-    session: Session, batch: int = 5000
+    session: Session, batch: int = 5000, end: int | None = None
 ) -> Iterator[tuple[int, bytes, bytes | None]]:
-    """Every entry in index order with its stored leaf hash (None when missing)."""
+    """Every entry (below ``end``, if given) in index order with its stored leaf hash
+    (None when missing)."""
     reader = range_reader(session)
     try:
         position = 0
-        while True:
-            rows = reader.read(position, position + batch)
+        while end is None or position < end:
+            stop = position + batch if end is None else min(position + batch, end)
+            rows = reader.read(position, stop)
             if not rows:
                 following = reader.next_index(position)  # skip a gap, or stop at the end
                 if following is None:
@@ -231,13 +233,17 @@ def iter_entries_with_leaves(
                 position = following
                 continue
             yield from rows
-            position += batch
+            position = stop
     finally:
         reader.close()
 
 
-def all_checkpoint_notes(session: Session) -> list[str]:
-    return list(session.scalars(select(LedgerCheckpoint.note).order_by(LedgerCheckpoint.size)))
+def all_checkpoint_notes(session: Session, up_to: int | None = None) -> list[str]:
+    """The signed checkpoints in size order (of at most ``up_to`` entries, if given)."""
+    query = select(LedgerCheckpoint.note).order_by(LedgerCheckpoint.size)
+    if up_to is not None:
+        query = query.where(LedgerCheckpoint.size <= up_to)
+    return list(session.scalars(query))
 
 
 _STAGED = "concord.staged_tree"

@@ -62,7 +62,7 @@ def verify_entries(
     source: EntrySource | None = None,
     size: int = 0,
     parallel_from: int = PARALLEL_FROM,
-    check_identity: Callable[[IdentityState], None] | None = None,
+    check_identity: Callable[[IdentityState, int], None] | None = None,
 ) -> VerifyReport:
     """Verify a log given its entries in order and the checkpoints signed over it.
 
@@ -71,7 +71,8 @@ def verify_entries(
     With a ``pool``, a ``source`` the workers can open and at least ``parallel_from``
     entries (``size``), the workers check ranges of entries (``concord.ledger.ranges``);
     otherwise the entries are walked here and only signature checks go to the pool.
-    ``check_identity`` is given the identity state replayed from the whole log.
+    ``check_identity`` is given the identity state replayed from the whole log, and
+    the log size it was replayed to.
     """
     checkpoints = sorted(
         (open_checkpoint(note, verifier, origin) for note in checkpoint_notes),
@@ -112,7 +113,7 @@ def verify_entries(
         report.checkpoints = len(checkpoints)
         _check_coverage(report, checkpoints, trusted)
         if check_identity is not None:
-            check_identity(walk.identity)
+            check_identity(walk.identity, walk.frontier.size)
         # Let the replayed state go while the collector is off: switched on with it
         # alive, its first collection walked every object of it (1.6 s for 1,000,000
         # principals).
