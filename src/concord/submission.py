@@ -161,7 +161,7 @@ def submit(ws: Workspace, submissions: Sequence[Submission]) -> list[Receipt]:
                 if not store.has(sha):
                     store.put(data)
                     added.append(sha)
-        return ws.ledger.submit_many([s.envelope for s in submissions])
+        return ws.ledger.submit_many([s.envelope for s in submissions], atomic=True)
     except BaseException:
         for sha in added:
             store.path(sha).unlink(missing_ok=True)

@@ -190,14 +190,19 @@ class Ledger:
         return self.submit_many([raw])[0]
 
     def submit_many(
-        self, raws: Sequence[RawStatement], *, progress: Callable[[int], None] | None = None
+        self,
+        raws: Sequence[RawStatement],
+        *,
+        progress: Callable[[int], None] | None = None,
+        atomic: bool = False,
     ) -> list[Receipt]:
-        """Append statements in batches; all of a batch or none of it is appended."""
+        """Append statements in batches; all of a batch or none of it is appended
+        (``atomic``: one batch, so all of them or none)."""
         # Bulk appends make many small objects and no cycles: without the cyclic
         # collector they ran about a third faster.
         with cycle_collection_paused():
             statements = [self._parse(i, raw, len(raws)) for i, raw in enumerate(raws)]
-            step = self.batch_size
+            step = max(1, len(statements)) if atomic else self.batch_size
             batches = [statements[i : i + step] for i in range(0, len(statements), step)]
             pending = [self._preverify(batch) for batch in batches]
             receipts: list[Receipt] = []
