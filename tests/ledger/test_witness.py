@@ -194,3 +194,37 @@ def test_the_cli_witness_round_trip_and_verify_with_a_quorum(tmp_path: Path) -> 
     assert "no checkpoint carries cosignatures by 3 of the 3 witness(es)" in refused.stderr
     shown = concord(home, "witness", "show", "--state", str(party / "w1.state")).stdout
     assert shown.splitlines()[1] == "1"
+
+
+def test_the_treaty_sets_the_witness_quorum(tmp_path: Path) -> None:
+    from concord.scenario.treaty import station_unity_path
+
+    home = tmp_path / "office"
+    concord(home, "init", "--established", "2187-01-15T09:00:00Z")
+    treaty = tmp_path / "treaty.yaml"
+    treaty.write_text(station_unity_path().read_text() + "\nwitness_quorum: 2\n")
+    concord(home, "treaty", "register", str(treaty), "--issued-at", "2187-01-15T11:00:00Z")
+    refused = concord(home, "verify", ok=False)
+    assert "the treaty accepts a checkpoint only when 2 of the parties' witnesses" in (
+        refused.stderr
+    )
+    party = tmp_path / "party"
+    party.mkdir()
+    keys = []
+    for n in (1, 2, 3):
+        concord(home, "witness", "new", f"w{n}", "--out", str(party / f"w{n}.key"))
+        keys.append(str(party / f"w{n}.key.vkey"))
+    for n in (1, 2):
+        request = party / "request.txt"
+        request.write_text(concord(home, "witness", "request").stdout)
+        cosigned = party / f"cosigned{n}.txt"
+        cosigned.write_text(
+            concord(
+                home, "witness", "cosign", str(request), "--key", str(party / f"w{n}.key"),
+                "--state", str(party / f"w{n}.state"), "--vkey", str(home / "log.vkey"),
+            ).stdout
+        )  # fmt: skip
+        concord(home, "witness", "add", str(cosigned), "--witness", keys[n - 1])
+    witnesses = [a for k in keys for a in ("--witness", k)]
+    out = concord(home, "verify", "--no-replay", *witnesses).stdout
+    assert "cosigned by w1, w2 (2 of 3, quorum 2)" in out

@@ -165,7 +165,10 @@ def verify(
         ),
     ] = None,
     quorum: Annotated[
-        int | None, typer.Option(help="cosignatures needed (default: every --witness)")
+        int | None,
+        typer.Option(
+            help="cosignatures needed (default: the treaty's witness_quorum, else every --witness)"
+        ),
     ] = None,
     replay: Annotated[
         bool,
@@ -228,11 +231,7 @@ def verify(
                             details=replayed.differences,
                         )
                 store = _verify_store(ws)
-    witnessed = None
-    if witness:
-        from concord.cli.witness import require_quorum
-
-        witnessed = require_quorum(_checkpoint_notes(ctx, tiles), verifier, witness, quorum)
+    witnessed = _witnessed(ctx, tiles, verifier, witness or [], quorum)
     if as_json:
         typer.echo(
             json.dumps(
@@ -263,6 +262,43 @@ def verify(
         out.print(witnessed)
     if tiles is None:
         out.print(_store_line(store), highlight=False)
+
+
+def _witnessed(
+    ctx: typer.Context,
+    tiles: Path | None,
+    verifier: NoteVerifier,
+    witness: list[Path],
+    quorum: int | None,
+) -> str | None:
+    """What the witnesses' cosignatures establish, when the caller or the treaty asks."""
+    required = None if tiles is not None else _treaty_quorum(ctx)
+    if not witness and required is None:
+        return None
+    from concord.cli.witness import require_quorum
+
+    if not witness:
+        raise VerificationError(
+            f"the treaty accepts a checkpoint only when {required} of the parties' "
+            "witnesses cosigned it: pass their keys with --witness FILE.vkey"
+        )
+    needed = quorum if quorum is not None else required
+    return require_quorum(_checkpoint_notes(ctx, tiles), verifier, witness, needed)
+
+
+def _treaty_quorum(ctx: typer.Context) -> int | None:
+    """The witness quorum the treaty in force at the latest record sets, if any."""
+    from sqlalchemy.orm import Session
+
+    from concord.errors import NotFoundError
+    from concord.treaty.registry import treaty_in_force
+
+    with workspace(ctx) as ws, Session(ws.engine) as session:
+        try:
+            day = ws.ledger.latest_record().at.date()
+            return treaty_in_force(session, day).treaty.witness_quorum
+        except NotFoundError:
+            return None
 
 
 def _checkpoint_notes(ctx: typer.Context, tiles: Path | None) -> list[str]:

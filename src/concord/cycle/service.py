@@ -25,7 +25,7 @@ from concord.cycle.inputs import report_input
 from concord.disputes.models import DisputeCase
 from concord.disputes.schemas import CASE_OPENED, CaseOpened
 from concord.errors import VerificationError
-from concord.evidence.analytics import open_analytics, rebuild_analytics
+from concord.evidence.analytics import open_analytics, rebuild_analytics, verify_analytics
 from concord.evidence.store_lock import Waiting
 from concord.ledger.audit import rebuild as rebuild_log
 from concord.ledger.receipts import Receipt
@@ -196,7 +196,8 @@ def _write_all(
 def check_record(ws: Workspace, *, on_wait: Waiting | None = None) -> None:
     """Before the office signs findings, the inputs must be the log's: its tables are
     compared with a replay of the whole log (an edited claim, treaty text or site is
-    named by table and nothing is published), and the analytic store is rebuilt from
+    named by table and nothing is published), the analytic store is checked (an
+    altered one is refused, naming the command that rebuilds it) and then rebuilt from
     the log and the blobs (which the statements hash)."""
     replayed = rebuild_log(ws.ledger, ws.ledger.registry)
     if replayed.differences:
@@ -204,6 +205,7 @@ def check_record(ws: Workspace, *, on_wait: Waiting | None = None) -> None:
             "the office's tables differ from a replay of the log; nothing was published",
             details=[*replayed.differences, "run `concord verify` to see what was altered"],
         )
+    verify_analytics(ws)  # an altered store is reported, never silently replaced
     rebuild_analytics(ws, on_wait=on_wait)
 
 

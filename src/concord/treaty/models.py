@@ -123,6 +123,13 @@ class Treaty(Strict):
     )
     claim_priority: ClaimPriority = Field(default_factory=ClaimPriority)
     dispute_procedure: DisputeProcedure | None = None
+    witness_quorum: int | None = Field(
+        default=None,
+        ge=1,
+        le=64,
+        description="how many of the parties' witnesses must cosign a checkpoint before "
+        "a verifier accepts it (none: no cosignatures are required)",
+    )
 
 
 class Change(Strict):
