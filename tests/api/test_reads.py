@@ -151,3 +151,32 @@ def test_a_published_report_is_served_only_as_the_log_committed_to_it(
         assert "not the one published" in changed.json()["detail"]
     finally:
         consolidated.write_bytes(original)
+
+
+def test_principals_are_served_as_the_log_has_them_not_as_an_edited_table(
+    tmp_path: Path,
+) -> None:
+    """A public key swapped in the table is not what a party is shown."""
+    from fastapi.testclient import TestClient
+
+    from concord.api import create_app
+    from concord.identity.keys import SigningKey
+    from factories import make_workspace, register, tamper_log
+
+    ws = make_workspace(tmp_path)
+    alice = register(ws, "alice")
+    forged = SigningKey.generate("alice")
+    tamper_log(
+        ws,
+        "UPDATE identity_key SET public_key = :p WHERE principal_id = 'alice'",
+        p=forged.public_key,
+    )
+    tamper_log(ws, "UPDATE identity_principal SET roles = 'office' WHERE principal_id = 'alice'")
+    settings = ws.settings
+    ws.close()
+    with TestClient(create_app(settings)) as client:
+        rows = {p["principal_id"]: p for p in client.get("/principals").json()}
+    import base64
+
+    assert rows["alice"]["roles"] == ["signatory"]
+    assert rows["alice"]["keys"][0]["public_key"] == base64.b64encode(alice.public_key).decode()

@@ -48,7 +48,7 @@ def treaty(
 
 @router.get("/principals", summary="The registered principals, roles and public keys")
 def principals(ws: WorkspaceDep) -> list[dict[str, Any]]:
-    return principals_view(ws.engine)
+    return principals_view(ws.engine, ws.ledger.identity)
 
 
 @router.get(

@@ -211,7 +211,7 @@ def principals_list(
     from concord.identity.service import principals_view
 
     with workspace(ctx) as ws:
-        rows = principals_view(ws.engine)
+        rows = principals_view(ws.engine, ws.ledger.identity)
     if as_json:
         typer.echo(json.dumps(rows, indent=2, sort_keys=True))
         return

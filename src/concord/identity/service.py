@@ -18,7 +18,7 @@ from concord.identity.schemas import (
     OfficeEstablished,
     PrincipalRegistered,
 )
-from concord.identity.state import GENESIS_TYPE
+from concord.identity.state import GENESIS_TYPE, IdentityState
 from concord.ledger.statements import Statement, StatementType
 from concord.storage.buffer import buffered_insert, flush_inserts
 
@@ -143,31 +143,49 @@ STATEMENT_TYPES = [
 IDENTITY_TYPES = frozenset(kind.name for kind in STATEMENT_TYPES)
 
 
-def principals_view(engine: Engine) -> list[dict[str, Any]]:
-    """The registered principals with their roles, party and public keys (public data)."""
+def principals_view(engine: Engine, state: IdentityState) -> list[dict[str, Any]]:
+    """The registered principals with their roles, party and public keys (public data).
+
+    Who holds which key and role is ``state``'s, the identity replayed from the signed
+    log; the tables give only the log index each was registered at (for ordering), so
+    an edited table cannot put a forged key in front of a party.
+    """
     with Session(engine) as session:
-        keys: dict[str, list[dict[str, Any]]] = {}
-        for key in session.scalars(select(PrincipalKey).order_by(PrincipalKey.registered_at)):
-            valid_from = key.valid_from
-            if valid_from.tzinfo is None:
-                valid_from = valid_from.replace(tzinfo=UTC)
-            keys.setdefault(key.principal_id, []).append(
-                {
-                    "key_id": key.key_id,
-                    "public_key": base64.b64encode(bytes(key.public_key)).decode(),
-                    "valid_from": valid_from.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                    "registered_at": key.registered_at,
-                    "revoked": key.revoked,
-                }
-            )
-        return [
+        principal_at: dict[str, int] = {
+            pid: int(at)
+            for pid, at in session.execute(select(Principal.principal_id, Principal.registered_at))
+        }
+        key_at: dict[str, int] = {
+            kid: int(at)
+            for kid, at in session.execute(select(PrincipalKey.key_id, PrincipalKey.registered_at))
+        }
+    unknown = 1 << 62  # not in the table: listed last, in id order
+
+    def utc(value: datetime) -> str:
+        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    rows = []
+    for record in state.principals.values():
+        keys = [
             {
-                "principal_id": p.principal_id,
-                "name": p.name,
-                "roles": p.roles.split(","),
-                "party": p.party,
-                "registered_at": p.registered_at,
-                "keys": keys.get(p.principal_id, []),
+                "key_id": key_id,
+                "public_key": base64.b64encode(key.public_key).decode(),
+                "valid_from": utc(key.valid_from),
+                "registered_at": key_at.get(key_id),
+                "revoked": key.revoked,
             }
-            for p in session.scalars(select(Principal).order_by(Principal.registered_at))
+            for key_id, key in record.keys.items()
         ]
+        keys.sort(key=lambda k: (k["registered_at"] or unknown, k["key_id"]))
+        rows.append(
+            {
+                "principal_id": record.principal_id,
+                "name": record.name,
+                "roles": sorted(record.roles),
+                "party": record.party,
+                "registered_at": principal_at.get(record.principal_id),
+                "keys": keys,
+            }
+        )
+    rows.sort(key=lambda r: (r["registered_at"] or unknown, r["principal_id"]))
+    return rows
