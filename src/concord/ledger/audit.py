@@ -50,7 +50,9 @@ def verify_database(
     they are busy.
     """
     url = ledger.engine.url
-    with Session(ledger.engine) as session:
+    # One read snapshot: appends made while the log is checked (entries, checkpoint and
+    # projections, committed together) are left for the next run.
+    with _snapshot(ledger.engine) as live, Session(bind=live) as session:
         size = store.tree_size(session)
         workers = pool or ledger.signature_pool
         parallel = (
@@ -59,11 +61,9 @@ def verify_database(
             and (url.get_backend_name() != "sqlite" or url.database not in (None, "", ":memory:"))
         )
         pool = workers if parallel else ledger.signature_pool
-        # The log as it stood at ``size``: appends made while it is checked (each one
-        # entries and checkpoint together) are left for the next run.
         return verify_entries(
             store.iter_entries_with_leaves(session, end=size),
-            store.all_checkpoint_notes(session, up_to=size),
+            store.all_checkpoint_notes(session),
             verifier,
             ledger.registry,
             origin=ledger.origin,
