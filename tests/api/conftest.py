@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 from api.helpers import EXTRACTION
 from cli_run import ENV, concord, concord_in
 from concord.api import create_app
+from concord.api.client import SignatureAuth
 from concord.config import Settings, load_settings
 from concord.identity.keys import SigningKey
 from concord.scenario.treaty import station_unity_path
@@ -61,8 +62,10 @@ def office(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 @pytest.fixture(scope="module")
 def client(office: tuple[Path, Path]) -> Iterator[TestClient]:
-    home, _ = office
+    """A client of the office whose requests the Pacific Alliance signs."""
+    home, party = office
     with TestClient(create_app(office_settings(home))) as test_client:
+        test_client.auth = SignatureAuth(SigningKey.load(party / "pa.json"))
         yield test_client
 
 

@@ -5,6 +5,7 @@ roles come from the signed log, not from the identity tables."""
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -20,10 +21,10 @@ from concord.identity.keys import SigningKey
 URL = "http://testserver"
 
 
-def _refusal(answer: object, reason: str) -> None:
-    assert getattr(answer, "status_code") == 401, getattr(answer, "text")
-    assert answer.headers["content-type"] == PROBLEM  # type: ignore[attr-defined]
-    problem = answer.json()  # type: ignore[attr-defined]
+def _refusal(answer: Any, reason: str) -> None:
+    assert answer.status_code == 401, answer.text
+    assert answer.headers["content-type"] == PROBLEM
+    problem = answer.json()
     assert problem["type"] == "urn:concord:problem:authentication"
     assert reason in problem["detail"], problem["detail"]
 
@@ -42,7 +43,7 @@ def test_a_signed_request_is_its_principals(parties: Parties, parties_app: FastA
     assert posted.json()["statement_id"]
 
 
-def _send(app: FastAPI, headers: dict[str, str], body: bytes = b"") -> object:
+def _send(app: FastAPI, headers: dict[str, str], body: bytes = b"") -> Any:
     return TestClient(app).post("/statements", content=body, headers=headers)
 
 
@@ -86,7 +87,7 @@ def test_a_replayed_request_is_refused(parties: Parties, parties_app: FastAPI) -
     key = parties.keys["pacific-alliance"]
     headers = signed_headers(key, "POST", f"{URL}/statements", parties.submission)
     first = _send(parties_app, headers, parties.submission)
-    assert getattr(first, "status_code") == 200
+    assert first.status_code == 200
     _refusal(_send(parties_app, headers, parties.submission), "already used")
 
 
@@ -167,7 +168,8 @@ def test_roles_edited_in_the_database_grant_nothing(parties: Parties, parties_ap
     with engine.begin() as connection:
         connection.execute(
             text(
-                "UPDATE identity_principal SET roles = 'office', party = 'PA' WHERE principal_id = 'helios'"
+                "UPDATE identity_principal SET roles = 'office', party = 'PA' "
+                "WHERE principal_id = 'helios'"
             )
         )
     engine.dispose()

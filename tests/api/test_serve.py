@@ -18,6 +18,7 @@ import httpx
 import pytest
 
 from cli_run import ENV, concord
+from concord.api.client import SignatureAuth
 from concord.identity.keys import SigningKey
 from concord.workspace import sign_statement
 from factories import T0, principal_body
@@ -97,7 +98,12 @@ def test_two_workers_append_concurrent_submissions_each_once(
     before = int(concord(home, "checkpoint").stdout.splitlines()[1])
     with serving(home, tmp_path, 2) as base, ThreadPoolExecutor(8) as pool:
         answers = list(
-            pool.map(lambda body: httpx.post(f"{base}/statements", content=body), envelopes)
+            pool.map(
+                lambda body: httpx.post(
+                    f"{base}/statements", content=body, auth=SignatureAuth(office_key)
+                ),
+                envelopes,
+            )
         )
     assert [a.status_code for a in answers] == [201] * 16
     indices = sorted(a.json()["index"] for a in answers)

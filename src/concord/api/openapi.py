@@ -1,4 +1,5 @@
-"""The OpenAPI document, with each route's security requirement taken from the policy.
+"""The OpenAPI document, with each route's security requirement taken from the policy
+table (the routes each rule lists).
 
 OpenAPI has no scheme type for RFC 9421 message signatures; the signature is declared
 as an ``apiKey`` in the ``Signature`` header, described in words, beside the browser
@@ -10,12 +11,10 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import FastAPI
-from fastapi.dependencies.models import Dependant
 from fastapi.openapi.utils import get_openapi
-from fastapi.routing import APIRoute
 
 from concord.api.auth import COOKIE
-from concord.api.policy import PUBLIC, Rule
+from concord.api.policy import PUBLIC, RULES, Rule
 
 SCHEMES: dict[str, Any] = {
     "httpSignature": {
@@ -44,16 +43,8 @@ SCHEMES: dict[str, Any] = {
 SIGNED: list[dict[str, list[str]]] = [{"httpSignature": []}, {"sessionCookie": []}]
 
 
-def route_rule(dependant: Dependant) -> Rule | None:
-    """The policy rule a route's dependencies enforce, if any."""
-    for sub in dependant.dependencies:
-        found = getattr(sub.call, "rule", None)
-        if isinstance(found, Rule):
-            return found
-        nested = route_rule(sub)
-        if nested is not None:
-            return nested
-    return None
+def _rules_by_route() -> dict[str, Rule]:
+    return {route: rule for rule in RULES for route in rule.routes}
 
 
 def install(app: FastAPI) -> None:
@@ -64,17 +55,14 @@ def install(app: FastAPI) -> None:
             title=app.title, version=app.version, description=app.description, routes=app.routes
         )
         spec.setdefault("components", {})["securitySchemes"] = SCHEMES
-        for route in app.routes:
-            if not isinstance(route, APIRoute) or not route.include_in_schema:
-                continue
-            found = route_rule(route.dependant)
-            security: list[dict[str, list[str]]] = [] if found is None else SIGNED
-            if found is not None and PUBLIC in found.grants:
-                security = [{}, *SIGNED]  # optional: the public may call it too
-            for method in route.methods or ():
-                operation = spec["paths"][route.path_format].get(method.lower())
-                if operation is not None:
-                    operation["security"] = security
+        rules = _rules_by_route()
+        for path, operations in spec["paths"].items():
+            for method, operation in operations.items():
+                found = rules.get(f"{method.upper()} {path}")
+                security: list[dict[str, list[str]]] = [] if found is None else SIGNED
+                if found is not None and PUBLIC in found.grants:
+                    security = [{}, *SIGNED]  # optional: the public may call it too
+                operation["security"] = security
         app.openapi_schema = spec
         return spec
 

@@ -129,6 +129,8 @@ def _parameter(params: Mapping[str, object], name: str, kind: type) -> object:
 def parse_signature(signature_input: str, signature: str, label: str = LABEL) -> SignatureInput:
     """The signature labelled ``label`` (or the only one) of a request's
     ``Signature-Input`` and ``Signature`` fields (ValueError when they do not parse)."""
+    if not signature_input.strip() or not signature.strip():
+        raise ValueError("a signed request needs both Signature-Input and Signature")
     inputs, signatures = Dictionary(), Dictionary()
     inputs.parse(signature_input.encode())
     signatures.parse(signature.encode())
