@@ -11,6 +11,7 @@ nothing else in the code decides exit codes.
     ├── ConfigurationError            exit 78  HTTP 500   bad CONCORD_* setting
     │   └── WorkspaceInUseError       exit 73  HTTP 409   folder holds data a command must not touch
     ├── StorageError                  exit 74  HTTP 503   database unreachable or corrupt
+    ├── AuthenticationError           exit 77  HTTP 401   a request's signature or session refused
     ├── StatementError                exit 65  HTTP 422   statement rejected before append
     │   ├── MalformedStatement                            not JSON, wrong schema, too large
     │   │   └── SubmissionTooLarge             HTTP 413   a request body over the server's limit
@@ -70,6 +71,14 @@ class WorkspaceInUseError(ConfigurationError):
 class StorageError(ConcordError):
     exit_code = 74
     http_status = 503
+
+
+class AuthenticationError(ConcordError):
+    """A request to the server is not authenticated: its signature, key, time, nonce
+    or session is not accepted (the message says which)."""
+
+    exit_code = 77
+    http_status = 401
 
 
 class StatementError(ConcordError):

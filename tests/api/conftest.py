@@ -3,16 +3,22 @@ HTTP clients of the app over each (real SQLite files, no mocks)."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from api.helpers import EXTRACTION
 from cli_run import ENV, concord, concord_in
 from concord.api import create_app
+from concord.api.client import SignatureAuth
 from concord.config import Settings, load_settings
+from concord.identity.keys import SigningKey
 from concord.scenario.treaty import station_unity_path
 from concord.workspace import Workspace
 from factories import make_workspace, registration
@@ -56,8 +62,10 @@ def office(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 @pytest.fixture(scope="module")
 def client(office: tuple[Path, Path]) -> Iterator[TestClient]:
-    home, _ = office
+    """A client of the office whose requests the Pacific Alliance signs."""
+    home, party = office
     with TestClient(create_app(office_settings(home))) as test_client:
+        test_client.auth = SignatureAuth(SigningKey.load(party / "pa.json"))
         yield test_client
 
 
@@ -74,3 +82,88 @@ def long_log(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspace]:
 def long_client(long_log: Workspace) -> Iterator[TestClient]:
     with TestClient(create_app(long_log)) as test_client:
         yield test_client
+
+
+@dataclass(frozen=True)
+class Parties:
+    """An office with a principal of every role, one of them with a revoked key, and a
+    table the Pacific Alliance submitted."""
+
+    home: Path
+    #: The signing key of each principal, by principal id.
+    keys: dict[str, SigningKey]
+    #: A principal of each role of the policy table (None: the public).
+    by_role: dict[str, str | None]
+    table_sha: str
+    submission: bytes
+
+
+PRINCIPALS = [
+    # principal, role, party
+    ("pacific-alliance", "signatory", "PA"),
+    ("european-federation", "signatory", "EF"),
+    ("helios", "third_party", "HMC"),
+    ("inspector-one", "inspector", None),
+    ("arbiter-one", "arbiter", None),
+    ("mars-lost", "signatory", "MI"),
+]
+
+
+@pytest.fixture(scope="module")
+def parties(tmp_path_factory: pytest.TempPathFactory) -> Parties:
+    root = tmp_path_factory.mktemp("parties")
+    home, folder = root / "ws", root / "keys"
+    folder.mkdir()
+    concord(home, "init", "--established", "2187-01-15T09:00:00Z")
+    keys = {"office": SigningKey.load(home / "keys" / "office.json")}
+    for principal, role, party in PRINCIPALS:
+        key = SigningKey.generate(principal)
+        public = key.save_pair(folder / f"{principal}.json")
+        keys[principal] = key
+        concord(
+            home,
+            "principals", "register", principal, "--name", principal.title(), "--role", role,
+            *(["--party", party] if party else []), "--public-key", str(public),
+            "--issued-at", "2187-01-15T10:00:00Z", "--valid-from", "2187-01-15T10:00:00Z",
+        )  # fmt: skip
+    concord(
+        home, "treaty", "register", str(station_unity_path()),
+        "--issued-at", "2187-01-15T11:00:00Z",
+    )  # fmt: skip
+    concord(
+        home,
+        "act", "evidence.site_registered", "--key", str(home / "keys" / "office.json"),
+        "--issued-at", "2187-04-01T12:00:00Z", "--site-id", "SA-01", "--name", "Alpha One",
+        "--sector", "seven-alpha", "--location", "[10, 10]", "--operator", "PA",
+        "--minerals", "ore", "--submit",
+    )  # fmt: skip
+    (folder / "q2.csv").write_text(EXTRACTION)
+    concord_in(
+        folder,
+        "act", "evidence.declaration_filed", "--key", "pacific-alliance.json",
+        "--issued-at", "2187-07-20T09:00:00Z", "--declaration-type", "extraction",
+        "--party", "PA", "--period", "2187-Q2", "--table", "q2.csv", "--out", "q2.json",
+    )  # fmt: skip
+    concord(home, "submit", str(folder / "q2.json"))
+    concord(
+        home, "keys", "revoke", "mars-lost", keys["mars-lost"].key_id, "--reason", "lost",
+        "--issued-at", "2187-07-21T09:00:00Z",
+    )  # fmt: skip
+    submission = (folder / "q2.json").read_bytes()
+    (sha,) = json.loads(submission)["tables"]
+    by_role: dict[str, str | None] = {
+        "public": None,
+        "signatory": "pacific-alliance",
+        "third_party": "helios",
+        "inspector": "inspector-one",
+        "arbiter": "arbiter-one",
+        "office": keys["office"].principal,
+    }
+    return Parties(home, keys, by_role, sha, submission)
+
+
+@pytest.fixture(scope="module")
+def parties_app(parties: Parties) -> Iterator[FastAPI]:
+    app = create_app(office_settings(parties.home))
+    with TestClient(app):
+        yield app

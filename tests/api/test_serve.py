@@ -18,6 +18,7 @@ import httpx
 import pytest
 
 from cli_run import ENV, concord
+from concord.api.client import SignatureAuth, signed_headers
 from concord.identity.keys import SigningKey
 from concord.workspace import sign_statement
 from factories import T0, principal_body
@@ -97,9 +98,23 @@ def test_two_workers_append_concurrent_submissions_each_once(
     before = int(concord(home, "checkpoint").stdout.splitlines()[1])
     with serving(home, tmp_path, 2) as base, ThreadPoolExecutor(8) as pool:
         answers = list(
-            pool.map(lambda body: httpx.post(f"{base}/statements", content=body), envelopes)
+            pool.map(
+                lambda body: httpx.post(
+                    f"{base}/statements", content=body, auth=SignatureAuth(office_key)
+                ),
+                envelopes,
+            )
         )
+        # One signed request sent again and again is taken once, whichever worker
+        # answers: the nonces seen are in the database both workers share.
+        headers = signed_headers(office_key, "POST", f"{base}/statements", envelopes[0])
+        replays = [
+            httpx.post(f"{base}/statements", content=envelopes[0], headers=headers)
+            for _ in range(4)
+        ]
     assert [a.status_code for a in answers] == [201] * 16
+    assert [r.status_code for r in replays] == [200, 401, 401, 401]
+    assert all("already used" in r.json()["detail"] for r in replays[1:])
     indices = sorted(a.json()["index"] for a in answers)
     assert indices == list(range(before, before + 16))
     verified = concord(home, "verify", "--json")

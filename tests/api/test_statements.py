@@ -168,9 +168,9 @@ def test_an_unknown_receipt_is_a_404_problem(client: TestClient) -> None:
 def test_a_submission_over_the_size_limit_is_refused_unread(
     client: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from concord.api import statements
+    from concord.api import bodies
 
-    monkeypatch.setattr(statements, "MAX_BODY_BYTES", 1000)
+    monkeypatch.setattr(bodies, "MAX_BODY_BYTES", 1000)
     size = _size(client)
     answer = client.post("/statements", content=b"{" + b" " * 2000 + b"}")
     assert answer.status_code == 413

@@ -12,7 +12,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI
 
-from concord.api import docs, log, problems, reads, statements
+from concord.api import auth, docs, log, openapi, problems, reads, statements, tables
 from concord.api.deps import Office, caller
 from concord.config import Settings, load_settings
 from concord.workspace import Workspace, open_workspace
@@ -55,6 +55,9 @@ def create_app(source: Workspace | Settings) -> FastAPI:
     app.include_router(statements.router)
     app.include_router(log.router)
     app.include_router(reads.router)
+    app.include_router(tables.router)
+    app.include_router(auth.router)
+    openapi.install(app)
     docs.install(app)
     return app
 

@@ -13,13 +13,19 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from concord.api.deps import WorkspaceDep
+from concord.api.policy import allowed
 from concord.api.problems import responses
 from concord.errors import NotFoundError
 from concord.ledger.export import entry_bundle, hash_tile
 from concord.ledger.reads import MAX_PAGE, consistency_document, entry_page, inclusion_document
 from concord.ledger.tiles import TILE_WIDTH, parse_tile_index
 
-router = APIRouter(prefix="/log", tags=["log"], responses=responses(400, 404))
+router = APIRouter(
+    prefix="/log",
+    tags=["log"],
+    responses=responses(400, 404),
+    dependencies=[allowed("log", "read")],
+)
 
 #: tlog-tiles: full tiles never change; the checkpoint and partial tiles do.
 IMMUTABLE = "public, max-age=31536000, immutable"

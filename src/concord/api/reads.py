@@ -15,6 +15,7 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from concord.api.deps import WorkspaceDep
+from concord.api.policy import allowed
 from concord.api.problems import responses
 from concord.claims.views import claims_feature_collection
 from concord.compliance.views import published_findings
@@ -35,7 +36,11 @@ ScopeQuery = Annotated[
 ]
 
 
-@router.get("/treaty", summary="The treaty in force on a day, with its provenance")
+@router.get(
+    "/treaty",
+    dependencies=[allowed("treaty", "read")],
+    summary="The treaty in force on a day, with its provenance",
+)
 def treaty(
     ws: WorkspaceDep,
     at: Annotated[date | None, Query(description="default: the day of the latest record")] = None,
@@ -46,13 +51,18 @@ def treaty(
         return treaty_document(session, day, treaty_id)
 
 
-@router.get("/principals", summary="The registered principals, roles and public keys")
+@router.get(
+    "/principals",
+    dependencies=[allowed("principals", "read")],
+    summary="The registered principals, roles and public keys",
+)
 def principals(ws: WorkspaceDep) -> list[dict[str, Any]]:
     return principals_view(ws.engine, ws.ledger.identity)
 
 
 @router.get(
     "/claims",
+    dependencies=[allowed("claims", "read")],
     summary="Every claim with its tenure status (GeoJSON, sector grid)",
     response_class=Response,
     responses={200: {"content": {GEOJSON: {}}}},
@@ -64,6 +74,7 @@ def claims(ws: WorkspaceDep) -> Response:
 
 @router.get(
     "/sites",
+    dependencies=[allowed("sites", "read")],
     summary="The registered extraction sites (GeoJSON, sector grid)",
     response_class=Response,
     responses={200: {"content": {GEOJSON: {}}}},
@@ -77,7 +88,11 @@ def _geojson(document: dict[str, Any]) -> Response:
     return Response(json.dumps(document, sort_keys=True), media_type=GEOJSON)
 
 
-@router.get("/findings", summary="The findings published for a period")
+@router.get(
+    "/findings",
+    dependencies=[allowed("findings", "read")],
+    summary="The findings published for a period",
+)
 def findings(
     ws: WorkspaceDep,
     period: Annotated[
@@ -88,7 +103,11 @@ def findings(
         return published_findings(session, BlobStore(ws.settings.blobs_dir), period)
 
 
-@router.get("/cases", summary="Dispute cases with their first time limits")
+@router.get(
+    "/cases",
+    dependencies=[allowed("cases", "read")],
+    summary="Dispute cases with their first time limits",
+)
 def cases(ws: WorkspaceDep) -> list[dict[str, Any]]:
     with Session(ws.engine) as session:
         return case_documents(session)
@@ -101,6 +120,7 @@ def _report(ws: WorkspaceDep, period: str, scope: str | None, fmt: ReportFormat)
 
 @router.get(
     "/reports/{period}.html",
+    dependencies=[allowed("reports", "read")],
     summary="A period's published report (HTML)",
     response_class=Response,
     responses={200: {"content": {"text/html": {}}}, **responses(409)},
@@ -111,6 +131,7 @@ def report_html(ws: WorkspaceDep, period: PeriodPath, scope: ScopeQuery = None) 
 
 @router.get(
     "/reports/{period}.pdf",
+    dependencies=[allowed("reports", "read")],
     summary="A period's published report (PDF)",
     response_class=Response,
     responses={200: {"content": {"application/pdf": {}}}, **responses(409)},

@@ -8,10 +8,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
+from concord.api import bodies
 from concord.api.deps import Office, OfficeDep, WorkspaceDep
+from concord.api.policy import allowed
 from concord.api.problems import responses
-from concord.errors import SubmissionTooLarge
-from concord.inputs import MAX_TABLE_BYTES
 from concord.ledger.receipts import Receipt
 from concord.submission import FORMAT, load_submission, submit
 
@@ -41,25 +41,6 @@ _SUBMISSION_BODY: dict[str, Any] = {
 }
 
 
-#: The largest request body taken: one table of the largest size, in base64, with its
-#: envelope. A larger body is refused before it is read to the end.
-MAX_BODY_BYTES = MAX_TABLE_BYTES * 4 // 3 + 1024 * 1024
-
-
-async def _read_body(request: Request, limit: int) -> bytes:
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise SubmissionTooLarge(f"the submission is {declared} bytes; the limit is {limit}")
-    chunks: list[bytes] = []
-    received = 0
-    async for chunk in request.stream():
-        received += len(chunk)
-        if received > limit:
-            raise SubmissionTooLarge(f"the submission is over the limit of {limit} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
 def _take(office: Office, body: bytes) -> tuple[Receipt, bool]:
     """Submit one submission; also say whether it was appended now (not logged before)."""
     submission = load_submission(body)
@@ -73,17 +54,18 @@ def _take(office: Office, body: bytes) -> tuple[Receipt, bool]:
     "/statements",
     status_code=201,
     summary="Take a signed submission",
+    dependencies=[allowed("statements", "submit")],
     openapi_extra=_SUBMISSION_BODY,
     responses={
         200: {"description": "already in the log: its receipt"},
         201: {"description": "appended: the receipt (index, inclusion proof, checkpoint)"},
-        **responses(400, 403, 409, 413, 422),
+        **responses(400, 401, 403, 409, 413, 422),
     },
 )
 async def post_statement(request: Request, office: OfficeDep) -> JSONResponse:
     """Take a submission (``concord.submission/v1``, or a bare DSSE envelope): its tables
     are re-hashed and stored and its statement appended, or nothing is kept."""
-    body = await _read_body(request, MAX_BODY_BYTES)
+    body = await bodies.read_body(request, bodies.MAX_BODY_BYTES)
     receipt, appended = await run_in_threadpool(_take, office, body)
     return JSONResponse(
         receipt.to_json(),
@@ -93,7 +75,10 @@ async def post_statement(request: Request, office: OfficeDep) -> JSONResponse:
 
 
 @router.get(
-    "/receipts/{statement_id}", summary="A logged statement's receipt", responses=responses(404)
+    "/receipts/{statement_id}",
+    summary="A logged statement's receipt",
+    responses=responses(404),
+    dependencies=[allowed("receipts", "read")],
 )
 def get_receipt(statement_id: str, ws: WorkspaceDep) -> dict[str, Any]:
     """The receipt of a logged statement against the latest checkpoint."""

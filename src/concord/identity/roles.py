@@ -6,7 +6,9 @@ OFFICE = "office"
 SIGNATORY = "signatory"
 THIRD_PARTY = "third_party"
 INSPECTOR = "inspector"
+#: Hears dispute cases: reads every party's confidential material, signs nothing yet.
+ARBITER = "arbiter"
 
-ROLES = frozenset({OFFICE, SIGNATORY, THIRD_PARTY, INSPECTOR})
+ROLES = frozenset({OFFICE, SIGNATORY, THIRD_PARTY, INSPECTOR, ARBITER})
 PARTIES = frozenset({SIGNATORY, THIRD_PARTY})
 ANYONE = ROLES

@@ -8,7 +8,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstrai
 
 from concord.inputs import PROSE, Identifier, Name
 
-Role = Literal["office", "signatory", "third_party", "inspector"]
+Role = Literal["office", "signatory", "third_party", "inspector", "arbiter"]
 PrincipalId = Identifier
 KeyId = Annotated[str, Field(pattern=r"^ed25519:[0-9a-f]{16}$")]
 
@@ -40,7 +40,7 @@ class OfficeEstablished(_Body):
 class PrincipalRegistered(_Body):
     principal_id: PrincipalId
     name: Name
-    roles: list[Role] = Field(min_length=1, max_length=4)
+    roles: list[Role] = Field(min_length=1, max_length=5)
     party: Identifier | None = Field(
         default=None, description="the treaty party this principal acts for, if any"
     )

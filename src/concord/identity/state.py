@@ -308,6 +308,20 @@ class IdentityState:
             return True
         raise _not_signed(statement_id, principal, [keyid for keyid, _ in verified])
 
+    def key_holder(self, key_id: str, at: datetime) -> tuple[PrincipalRecord, KeyRecord]:
+        """The principal holding ``key_id`` and the key, if the key may sign at ``at``
+        (the rules of statement signing: not revoked by then, valid from before).
+
+        Raises SignatureError for a key the log never registered, or one not usable then.
+        """
+        owner = self.key_owner.get(key_id)
+        principal = None if owner is None else self.principals.get(owner)
+        key = None if principal is None else principal.keys.get(key_id)
+        if principal is None or key is None:
+            raise SignatureError(f"key {key_id} is not registered")
+        _check_usable("the request", key_id, key, at)
+        return principal, key
+
     def _authorize_genesis(self, statement: Statement, index: int) -> None:
         if index != 0 or statement.type != GENESIS_TYPE:
             raise AuthorizationError(

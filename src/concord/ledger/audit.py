@@ -29,8 +29,18 @@ from concord.storage.db import make_engine, migrate
 from concord.storage.resources import copy_attachments
 
 Progress = Callable[[int], None]
-#: Tables that depend on batch boundaries rather than on the log's contents.
-NOT_REPLAYED = frozenset({"ledger_checkpoint", "ledger_snapshot", "alembic_version"})
+#: Tables that depend on batch boundaries rather than on the log's contents, and the
+#: server's request-authentication state (nonces, challenges, sessions: no projection).
+NOT_REPLAYED = frozenset(
+    {
+        "ledger_checkpoint",
+        "ledger_snapshot",
+        "alembic_version",
+        "identity_request_nonce",
+        "identity_login_challenge",
+        "identity_browser_session",
+    }
+)
 
 
 def verify_database(

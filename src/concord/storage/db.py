@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 #: The newest migration. A database already there is opened without loading Alembic
 #: (a test checks this against the migration scripts).
-HEAD_REVISION = "0008"
+HEAD_REVISION = "0009"
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 #: Arbitrary constant naming the advisory lock that makes one sequencer on PostgreSQL.
