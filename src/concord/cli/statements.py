@@ -25,7 +25,8 @@ from rich.console import Console
 from typer.core import TyperGroup
 
 from concord.cli.common import workspace
-from concord.errors import ConcordError, MalformedStatement, VerificationError
+from concord.cli.remote import ServerOption
+from concord.errors import ConcordError, InputError, MalformedStatement, VerificationError
 from concord.identity.canonical import parse_json
 from concord.inputs import MAX_JSON_FILE_BYTES, MAX_TABLE_BYTES, read_input
 
@@ -87,8 +88,19 @@ def _finish(
     submission: Submission,
     out_file: Path | None,
     submit_now: bool,
+    server: str | None = None,
 ) -> None:
-    """Write the submission, or submit it into the workspace and print its receipt."""
+    """Write the submission; submit it into the workspace, or to the office's server,
+    and print its receipt."""
+    if server is not None:
+        from concord.cli.remote import print_receipts, submit_to
+
+        if submit_now:
+            raise InputError("--submit and --server: choose one (the workspace, or the server)")
+        if out_file is not None:
+            _emit(submission.dumps(), out_file)
+        print_receipts(submit_to(server, [submission]))
+        return
     if not submit_now:
         _emit(submission.dumps(), out_file)
         return
@@ -121,8 +133,13 @@ def sign(
     submit_now: Annotated[
         bool, typer.Option("--submit", help="submit it into the workspace at once")
     ] = False,
+    server: ServerOption = None,
 ) -> None:
-    """Sign a statement with your own key and write the submission (envelope + tables)."""
+    """Sign a statement with your own key and write the submission (envelope + tables).
+
+    With --server, the submission is posted to the office's server and its receipt
+    printed (JSON); --out still keeps a copy of the submission.
+    """
     from concord.identity.keys import SigningKey
     from concord.registry import default_registry
     from concord.submission import sign_submission
@@ -140,7 +157,7 @@ def sign(
         tables=tables,
         statement_id=statement_id,
     )
-    _finish(ctx, submission, out_file, submit_now)
+    _finish(ctx, submission, out_file, submit_now, server)
 
 
 def submit(
@@ -152,16 +169,24 @@ def submit(
     receipts: Annotated[
         Path | None, typer.Option(help="write the receipts here as JSON lines")
     ] = None,
+    server: ServerOption = None,
 ) -> None:
     """Take signed submissions at the office; all of them are appended or none is.
 
     Every table a submission carries is re-hashed and stored; a refused submission
-    leaves nothing behind.
+    leaves nothing behind. With --server, each submission is posted to the office's
+    server (POST /statements) in turn, from your own machine: the first refused one
+    stops the rest, and the receipts of those taken before it are printed.
     """
     from concord.submission import read_submissions
     from concord.submission import submit as submit_all
 
     submissions = [s for path in files for s in read_submissions(path)]
+    if server is not None:
+        from concord.cli.remote import print_receipts, submit_to
+
+        print_receipts(submit_to(server, submissions), receipts)
+        return
     with workspace(ctx) as ws:
         result = submit_all(ws, submissions)
     lines = [json.dumps(r.to_json(), sort_keys=True) for r in result]
@@ -243,7 +268,7 @@ def receipt_verify(
 # --- concord act TYPE: a command per statement type, from its schema -----------------
 
 #: Options every act command has; a body field of the same name gets a ``body-`` prefix.
-_COMMON = {"key", "issued_at", "id", "table", "out", "submit", "help", "ctx"}
+_COMMON = {"key", "issued_at", "id", "table", "out", "submit", "server", "help", "ctx"}
 _KW = inspect.Parameter.KEYWORD_ONLY
 
 
@@ -395,6 +420,7 @@ _COMMON_PARAMETERS = [
             bool, typer.Option("--submit", help="submit it into the workspace at once")
         ],
     ),
+    inspect.Parameter("server", _KW, default=None, annotation=ServerOption),
 ]
 
 
@@ -415,7 +441,13 @@ def act_command(statement_type: str, model: type[BaseModel], roles: frozenset[st
             tables=tables,
             statement_id=values.pop("statement_id"),
         )
-        _finish(ctx, submission, values.pop("out_file"), values.pop("submit_now"))
+        _finish(
+            ctx,
+            submission,
+            values.pop("out_file"),
+            values.pop("submit_now"),
+            values.pop("server"),
+        )
 
     fields = [p for n, i in model.model_fields.items() if (p := _field_parameter(n, i))]
     ctx_param = inspect.Parameter(
