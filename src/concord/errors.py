@@ -21,6 +21,7 @@ nothing else in the code decides exit codes.
     │   └── AnalyticStoreAltered                          evidence.duckdb differs from its seal
     ├── NotFoundError                 exit 66  HTTP 404   no such entry, principal, treaty, …
     ├── RateLimited                   exit 75  HTTP 429   too many requests from one address
+    ├── RequestTimeout                exit 75  HTTP 408   a request body stalled
     ├── RemoteError                   exit 69  HTTP 502   the office's server cannot be reached
     │   └── RefusedByServer           exit 65             it answered with a problem document
     ├── TreatyError                   exit 65  HTTP 422   treaty file invalid
@@ -126,6 +127,13 @@ class RateLimited(ConcordError):
     def __init__(self, message: str, *, retry_after: int, details: list[str] | None = None):
         super().__init__(message, details=details)
         self.retry_after = retry_after
+
+
+class RequestTimeout(ConcordError):
+    """A client stopped sending its request body for longer than the server waits."""
+
+    exit_code = 75
+    http_status = 408
 
 
 class RemoteError(ConcordError):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from fastapi.responses import Response
+from fastapi.responses import PlainTextResponse, Response
 
 from concord.api.deps import WorkspaceDep
 from concord.api.problems import responses
@@ -27,6 +27,24 @@ NO_CACHE = "no-cache"
 TILE_TYPE = "application/octet-stream"
 
 
+class TileResponse(Response):
+    """A hash tile or entry bundle: bytes, described so in the OpenAPI document."""
+
+    media_type = TILE_TYPE
+
+
+class NoteResponse(PlainTextResponse):
+    """A signed note (C2SP signed-note), UTF-8 text."""
+
+
+_TILE_BYTES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "the tile's bytes",
+        "content": {TILE_TYPE: {"schema": {"type": "string", "format": "binary"}}},
+    }
+}
+
+
 def _tile_index(path: str) -> tuple[int, int]:
     try:
         return parse_tile_index(path)
@@ -36,26 +54,36 @@ def _tile_index(path: str) -> tuple[int, int]:
 
 def _tile(data: bytes, width: int) -> Response:
     cache = IMMUTABLE if width == TILE_WIDTH else NO_CACHE
-    return Response(data, media_type=TILE_TYPE, headers={"Cache-Control": cache})
+    return TileResponse(data, headers={"Cache-Control": cache})
 
 
-@router.get("/checkpoint", summary="The latest signed checkpoint (C2SP signed note)")
+@router.get(
+    "/checkpoint",
+    summary="The latest signed checkpoint (C2SP signed note)",
+    response_class=NoteResponse,
+)
 def checkpoint(ws: WorkspaceDep) -> Response:
-    return Response(
-        ws.ledger.latest_checkpoint(),
-        media_type="text/plain; charset=utf-8",
-        headers={"Cache-Control": NO_CACHE},
-    )
+    return NoteResponse(ws.ledger.latest_checkpoint(), headers={"Cache-Control": NO_CACHE})
 
 
 # Declared before /tile/{level}/...: "entries" is not a tile level.
-@router.get("/tile/entries/{path:path}", summary="An entry bundle (tlog-tiles)")
+@router.get(
+    "/tile/entries/{path:path}",
+    summary="An entry bundle (tlog-tiles)",
+    response_class=TileResponse,
+    responses=_TILE_BYTES,
+)
 def entries_tile(path: str, ws: WorkspaceDep) -> Response:
     index, width = _tile_index(path)
     return _tile(entry_bundle(ws.ledger, index, width), width)
 
 
-@router.get("/tile/{level}/{path:path}", summary="A hash tile (tlog-tiles)")
+@router.get(
+    "/tile/{level}/{path:path}",
+    summary="A hash tile (tlog-tiles)",
+    response_class=TileResponse,
+    responses=_TILE_BYTES,
+)
 def hash_tile_at(level: int, path: str, ws: WorkspaceDep) -> Response:
     if not 0 <= level <= 63:
         raise NotFoundError(f"no tile level {level}: levels are 0 to 63")

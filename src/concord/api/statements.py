@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from concord.api.deps import Office, OfficeDep, WorkspaceDep
+from concord.api.limits import body_chunks
 from concord.api.problems import responses
 from concord.errors import SubmissionTooLarge
 from concord.inputs import MAX_TABLE_BYTES
@@ -41,18 +42,36 @@ _SUBMISSION_BODY: dict[str, Any] = {
 }
 
 
+#: A receipt (``concord.ledger.receipts.Receipt.to_json``), for the OpenAPI document.
+RECEIPT_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["checkpoint", "inclusion_proof", "index", "leaf_hash", "statement_id"],
+    "properties": {
+        "checkpoint": {"type": "string", "description": "the signed checkpoint (C2SP note)"},
+        "inclusion_proof": {"type": "array", "items": {"type": "string"}},
+        "index": {"type": "integer", "minimum": 0},
+        "leaf_hash": {"type": "string", "description": "base64 of the RFC 9162 leaf hash"},
+        "statement_id": {"type": "string"},
+    },
+}
+
+
+def _receipt(description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": RECEIPT_SCHEMA}}}
+
+
 #: The largest request body taken: one table of the largest size, in base64, with its
 #: envelope. A larger body is refused before it is read to the end.
 MAX_BODY_BYTES = MAX_TABLE_BYTES * 4 // 3 + 1024 * 1024
 
 
-async def _read_body(request: Request, limit: int) -> bytes:
+async def _read_body(request: Request, limit: int, timeout: float) -> bytes:
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
         raise SubmissionTooLarge(f"the submission is {declared} bytes; the limit is {limit}")
     chunks: list[bytes] = []
     received = 0
-    async for chunk in request.stream():
+    async for chunk in body_chunks(request, timeout):
         received += len(chunk)
         if received > limit:
             raise SubmissionTooLarge(f"the submission is over the limit of {limit} bytes")
@@ -75,15 +94,15 @@ def _take(office: Office, body: bytes) -> tuple[Receipt, bool]:
     summary="Take a signed submission",
     openapi_extra=_SUBMISSION_BODY,
     responses={
-        200: {"description": "already in the log: its receipt"},
-        201: {"description": "appended: the receipt (index, inclusion proof, checkpoint)"},
-        **responses(400, 403, 409, 413, 422),
+        200: _receipt("already in the log: its receipt"),
+        201: _receipt("appended: the receipt (index, inclusion proof, checkpoint)"),
+        **responses(400, 403, 408, 409, 413, 422),
     },
 )
 async def post_statement(request: Request, office: OfficeDep) -> JSONResponse:
     """Take a submission (``concord.submission/v1``, or a bare DSSE envelope): its tables
     are re-hashed and stored and its statement appended, or nothing is kept."""
-    body = await _read_body(request, MAX_BODY_BYTES)
+    body = await _read_body(request, MAX_BODY_BYTES, office.workspace.settings.body_timeout)
     receipt, appended = await run_in_threadpool(_take, office, body)
     return JSONResponse(
         receipt.to_json(),
@@ -93,7 +112,9 @@ async def post_statement(request: Request, office: OfficeDep) -> JSONResponse:
 
 
 @router.get(
-    "/receipts/{statement_id}", summary="A logged statement's receipt", responses=responses(404)
+    "/receipts/{statement_id}",
+    summary="A logged statement's receipt",
+    responses={200: _receipt("the receipt"), **responses(404)},
 )
 def get_receipt(statement_id: str, ws: WorkspaceDep) -> dict[str, Any]:
     """The receipt of a logged statement against the latest checkpoint."""
