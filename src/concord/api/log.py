@@ -25,6 +25,9 @@ router = APIRouter(prefix="/log", tags=["log"], responses=responses(400, 404))
 IMMUTABLE = "public, max-age=31536000, immutable"
 NO_CACHE = "no-cache"
 TILE_TYPE = "application/octet-stream"
+#: The largest index or tree size a query may name: what a database integer holds
+#: (a larger number is a 400, not an overflow inside the database driver).
+MAX_INDEX = 2**63 - 1
 
 
 class TileResponse(Response):
@@ -94,9 +97,10 @@ def hash_tile_at(level: int, path: str, ws: WorkspaceDep) -> Response:
 @router.get("/proof/inclusion", summary="Inclusion proof of a leaf (RFC 9162 §2.1.3)")
 def inclusion(
     ws: WorkspaceDep,
-    index: Annotated[int, Query(ge=0, description="leaf index")],
+    index: Annotated[int, Query(ge=0, le=MAX_INDEX, description="leaf index")],
     size: Annotated[
-        int | None, Query(ge=1, description="tree size (default: the latest checkpoint's)")
+        int | None,
+        Query(ge=1, le=MAX_INDEX, description="tree size (default: the latest checkpoint's)"),
     ] = None,
 ) -> dict[str, Any]:
     return inclusion_document(ws.ledger, index, size)
@@ -105,9 +109,10 @@ def inclusion(
 @router.get("/proof/consistency", summary="Consistency proof (RFC 9162 §2.1.4)")
 def consistency(
     ws: WorkspaceDep,
-    old: Annotated[int, Query(ge=0, description="the older tree size")],
+    old: Annotated[int, Query(ge=0, le=MAX_INDEX, description="the older tree size")],
     new: Annotated[
-        int | None, Query(ge=0, description="the newer tree size (default: the latest)")
+        int | None,
+        Query(ge=0, le=MAX_INDEX, description="the newer tree size (default: the latest)"),
     ] = None,
 ) -> dict[str, Any]:
     return consistency_document(ws.ledger, old, new)
@@ -116,7 +121,7 @@ def consistency(
 @router.get("/entries", summary="A page of log entries, each with its envelope")
 def entries(
     ws: WorkspaceDep,
-    start: Annotated[int, Query(ge=0)] = 0,
+    start: Annotated[int, Query(ge=0, le=MAX_INDEX)] = 0,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
 ) -> dict[str, Any]:
     return entry_page(ws.ledger, start, limit)
