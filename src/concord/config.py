@@ -36,6 +36,14 @@ class Settings:
     #: The office's clock (CONCORD_CLOCK), for a record kept in simulated time; None:
     #: the machine's clock.
     clock: datetime | None = None
+    #: The HTTP server's limits (CONCORD_RATE_LIMIT, CONCORD_RATE_BURST,
+    #: CONCORD_BODY_TIMEOUT, CONCORD_KEEP_ALIVE): requests per second and the burst each
+    #: client address may send unauthenticated (0: no limit), seconds a request body may
+    #: stall, seconds an idle connection is kept open.
+    rate_limit: float = 100.0
+    rate_burst: int = 500
+    body_timeout: float = 30.0
+    keep_alive: int = 5
 
     @property
     def keys_dir(self) -> Path:
@@ -97,7 +105,12 @@ def load_settings(env: Mapping[str, str] | None = None, *, home: Path | None = N
         if clock.tzinfo is None:
             raise ConfigurationError("CONCORD_CLOCK: give a UTC time, ending in Z")
         clock = clock.astimezone(UTC)
+    limits = _server_limits(env)
     return Settings(
+        rate_limit=limits["rate_limit"],
+        rate_burst=int(limits["rate_burst"]),
+        body_timeout=limits["body_timeout"],
+        keep_alive=int(limits["keep_alive"]),
         home=root,
         clock=clock,
         database_url=url,
@@ -106,3 +119,26 @@ def load_settings(env: Mapping[str, str] | None = None, *, home: Path | None = N
         batch_size=batch,
         verify_workers=workers,
     )
+
+
+def _server_limits(env: Mapping[str, str]) -> dict[str, float | int]:
+    """The HTTP server's limits from ``env``; each must be a number of at least 0."""
+    names = {
+        "rate_limit": ("CONCORD_RATE_LIMIT", "100", float),
+        "rate_burst": ("CONCORD_RATE_BURST", "500", int),
+        "body_timeout": ("CONCORD_BODY_TIMEOUT", "30", float),
+        "keep_alive": ("CONCORD_KEEP_ALIVE", "5", int),
+    }
+    limits: dict[str, float | int] = {}
+    for field, (variable, default, kind) in names.items():
+        text = env.get(variable) or default
+        try:
+            value = kind(text)
+        except ValueError:
+            raise ConfigurationError(f"{variable}: {text!r} is not a number") from None
+        if not 0 <= value < float("inf"):
+            raise ConfigurationError(f"{variable}: {text!r} must be a number of at least 0")
+        limits[field] = value
+    if limits["rate_limit"] and limits["rate_burst"] < 1:
+        raise ConfigurationError("CONCORD_RATE_BURST: at least 1 when CONCORD_RATE_LIMIT is set")
+    return limits

@@ -21,6 +21,10 @@ nothing else in the code decides exit codes.
     ├── VerificationError             exit 2   HTTP 409   the log or a proof does not verify
     │   └── AnalyticStoreAltered                          evidence.duckdb differs from its seal
     ├── NotFoundError                 exit 66  HTTP 404   no such entry, principal, treaty, …
+    ├── RateLimited                   exit 75  HTTP 429   too many requests from one address
+    ├── RequestTimeout                exit 75  HTTP 408   a request body stalled
+    ├── RemoteError                   exit 69  HTTP 502   the office's server cannot be reached
+    │   └── RefusedByServer           exit 65             it answered with a problem document
     ├── TreatyError                   exit 65  HTTP 422   treaty file invalid
     ├── EvidenceError                 exit 65  HTTP 422   evidence table rejected
     ├── ClaimError                    exit 65  HTTP 422   claim filing rejected
@@ -121,6 +125,41 @@ class AnalyticStoreAltered(VerificationError):
 class NotFoundError(ConcordError):
     exit_code = 66
     http_status = 404
+
+
+class RateLimited(ConcordError):
+    """A client sent more requests than the server's per-address rate allows."""
+
+    exit_code = 75
+    http_status = 429
+
+    def __init__(self, message: str, *, retry_after: int, details: list[str] | None = None):
+        super().__init__(message, details=details)
+        self.retry_after = retry_after
+
+
+class RequestTimeout(ConcordError):
+    """A client stopped sending its request body for longer than the server waits."""
+
+    exit_code = 75
+    http_status = 408
+
+
+class RemoteError(ConcordError):
+    """The office's server (``--server URL``) cannot be reached, or answered wrongly."""
+
+    exit_code = 69
+    http_status = 502
+
+
+class RefusedByServer(RemoteError):
+    """The server refused a request; the message is its problem document's detail."""
+
+    exit_code = 65
+
+    def __init__(self, message: str, *, status: int, details: list[str] | None = None):
+        super().__init__(message, details=details)
+        self.status = status
 
 
 class TreatyError(ConcordError):

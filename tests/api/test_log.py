@@ -177,3 +177,22 @@ def test_entries_are_paged_in_log_order_up_to_the_signed_size(
     assert first["envelope"]["payloadType"] == "application/vnd.concord.statement+json"
     assert first["statement"]["id"] == "genesis"
     assert first["statement"]["body"]["log_verifier_key"] == long_log.verifier.vkey()
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        f"/log/entries?start={2**70}",
+        f"/log/proof/inclusion?index={2**70}",
+        f"/log/proof/inclusion?index=0&size={2**70}",
+        f"/log/proof/consistency?old={2**70}",
+        f"/log/proof/consistency?old=1&new={2**70}",
+    ],
+)
+def test_a_number_too_large_for_the_database_is_a_400_problem(
+    long_client: TestClient, query: str
+) -> None:
+    answer = long_client.get(query)
+    assert answer.status_code == 400
+    assert answer.headers["content-type"] == PROBLEM
+    assert "less than or equal to" in answer.json()["detail"]

@@ -2,70 +2,19 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
 import httpx
 import pytest
 
-from cli_run import ENV, concord
+from cli_run import concord
 from concord.api.client import SignatureAuth, signed_headers
 from concord.identity.keys import SigningKey
 from concord.workspace import sign_statement
 from factories import T0, principal_body
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait_for(url: str, server: subprocess.Popen[bytes]) -> httpx.Response:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            pytest.fail(f"concord serve exited with {server.returncode}")
-        try:
-            return httpx.get(url, timeout=5)
-        except httpx.TransportError:
-            time.sleep(0.2)
-    pytest.fail(f"concord serve did not answer {url} within 60 s")
-
-
-@contextmanager
-def serving(home: Path, folder: Path, workers: int) -> Iterator[str]:
-    """``concord serve`` on ``home`` as a process; yields its base URL, stops it after."""
-    port = _free_port()
-    env = {**os.environ, **ENV}
-    env.pop("CONCORD_DATABASE_URL")
-    command = [sys.executable, "-m", "concord", "--home", str(home), "serve", "--port", str(port)]
-    log = folder / "server.log"
-    with log.open("wb") as output:
-        server = subprocess.Popen(
-            [*command, "--workers", str(workers)], env=env, stdout=output, stderr=output
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        _wait_for(f"{base}/log/checkpoint", server)
-        yield base
-    finally:
-        server.send_signal(signal.SIGINT)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-    assert server.returncode == 0, log.read_text()
+from server_run import free_port, serving
 
 
 @pytest.mark.parametrize("workers", [1, 2])
@@ -122,6 +71,6 @@ def test_two_workers_append_concurrent_submissions_each_once(
 
 
 def test_concord_serve_refuses_a_folder_without_a_workspace(tmp_path: Path) -> None:
-    run = concord(tmp_path / "none", "serve", "--port", str(_free_port()), ok=False)
+    run = concord(tmp_path / "none", "serve", "--port", str(free_port()), ok=False)
     assert run.returncode == 78
     assert "no Concord workspace" in run.stderr

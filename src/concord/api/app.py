@@ -14,6 +14,7 @@ from fastapi import Depends, FastAPI
 
 from concord.api import auth, docs, log, openapi, problems, reads, statements, tables
 from concord.api.deps import Office, caller
+from concord.api.limits import TokenBucket, rate_limit
 from concord.config import Settings, load_settings
 from concord.workspace import Workspace, open_workspace
 
@@ -46,11 +47,16 @@ def create_app(source: Workspace | Settings) -> FastAPI:
         docs_url=None,
         redoc_url=None,
         openapi_url="/openapi.json",
-        # Every request passes the caller boundary; a route that scopes what it
-        # answers by caller takes ``CallerDep`` as well.
-        dependencies=[Depends(caller)],
+        # Every request passes the caller boundary and the rate limit of public
+        # callers; a route that scopes what it answers by caller takes ``CallerDep``.
+        dependencies=[Depends(caller), Depends(rate_limit)],
+        responses=problems.responses(429),
     )
     app.state.office = Office(ws, threading.Lock())
+    limit = ws.settings
+    app.state.rate_bucket = (
+        TokenBucket(limit.rate_limit, limit.rate_burst) if limit.rate_limit else None
+    )
     problems.install(app)
     app.include_router(statements.router)
     app.include_router(log.router)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import Request
 
+from concord.api.limits import body_chunks
 from concord.errors import SubmissionTooLarge
 from concord.inputs import MAX_TABLE_BYTES
 
@@ -12,8 +13,12 @@ from concord.inputs import MAX_TABLE_BYTES
 MAX_BODY_BYTES = MAX_TABLE_BYTES * 4 // 3 + 1024 * 1024
 
 
-async def read_body(request: Request, limit: int | None = None) -> bytes:
-    """The body of ``request`` (read once; later calls get the same bytes)."""
+async def read_body(
+    request: Request, limit: int | None = None, timeout: float | None = None
+) -> bytes:
+    """The body of ``request`` (read once; later calls get the same bytes); a body that
+    stalls for ``timeout`` seconds is cut off with 408 (default: the workspace's
+    ``body_timeout`` setting)."""
     limit = MAX_BODY_BYTES if limit is None else limit
     cached = getattr(request, "_body", None)
     if isinstance(cached, bytes):
@@ -23,7 +28,11 @@ async def read_body(request: Request, limit: int | None = None) -> bytes:
         raise SubmissionTooLarge(f"the submission is {declared} bytes; the limit is {limit}")
     chunks: list[bytes] = []
     received = 0
-    async for chunk in request.stream():
+    if timeout is None:
+        office = getattr(request.app.state, "office", None)
+        settings = getattr(getattr(office, "workspace", None), "settings", None)
+        timeout = float(getattr(settings, "body_timeout", 30.0))
+    async for chunk in body_chunks(request, timeout):
         received += len(chunk)
         if received > limit:
             raise SubmissionTooLarge(f"the submission is over the limit of {limit} bytes")

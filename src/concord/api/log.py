@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from fastapi.responses import Response
+from fastapi.responses import PlainTextResponse, Response
 
 from concord.api.deps import WorkspaceDep
 from concord.api.policy import allowed
@@ -31,6 +31,27 @@ router = APIRouter(
 IMMUTABLE = "public, max-age=31536000, immutable"
 NO_CACHE = "no-cache"
 TILE_TYPE = "application/octet-stream"
+#: The largest index or tree size a query may name: what a database integer holds
+#: (a larger number is a 400, not an overflow inside the database driver).
+MAX_INDEX = 2**63 - 1
+
+
+class TileResponse(Response):
+    """A hash tile or entry bundle: bytes, described so in the OpenAPI document."""
+
+    media_type = TILE_TYPE
+
+
+class NoteResponse(PlainTextResponse):
+    """A signed note (C2SP signed-note), UTF-8 text."""
+
+
+_TILE_BYTES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "the tile's bytes",
+        "content": {TILE_TYPE: {"schema": {"type": "string", "format": "binary"}}},
+    }
+}
 
 
 def _tile_index(path: str) -> tuple[int, int]:
@@ -42,26 +63,36 @@ def _tile_index(path: str) -> tuple[int, int]:
 
 def _tile(data: bytes, width: int) -> Response:
     cache = IMMUTABLE if width == TILE_WIDTH else NO_CACHE
-    return Response(data, media_type=TILE_TYPE, headers={"Cache-Control": cache})
+    return TileResponse(data, headers={"Cache-Control": cache})
 
 
-@router.get("/checkpoint", summary="The latest signed checkpoint (C2SP signed note)")
+@router.get(
+    "/checkpoint",
+    summary="The latest signed checkpoint (C2SP signed note)",
+    response_class=NoteResponse,
+)
 def checkpoint(ws: WorkspaceDep) -> Response:
-    return Response(
-        ws.ledger.latest_checkpoint(),
-        media_type="text/plain; charset=utf-8",
-        headers={"Cache-Control": NO_CACHE},
-    )
+    return NoteResponse(ws.ledger.latest_checkpoint(), headers={"Cache-Control": NO_CACHE})
 
 
 # Declared before /tile/{level}/...: "entries" is not a tile level.
-@router.get("/tile/entries/{path:path}", summary="An entry bundle (tlog-tiles)")
+@router.get(
+    "/tile/entries/{path:path}",
+    summary="An entry bundle (tlog-tiles)",
+    response_class=TileResponse,
+    responses=_TILE_BYTES,
+)
 def entries_tile(path: str, ws: WorkspaceDep) -> Response:
     index, width = _tile_index(path)
     return _tile(entry_bundle(ws.ledger, index, width), width)
 
 
-@router.get("/tile/{level}/{path:path}", summary="A hash tile (tlog-tiles)")
+@router.get(
+    "/tile/{level}/{path:path}",
+    summary="A hash tile (tlog-tiles)",
+    response_class=TileResponse,
+    responses=_TILE_BYTES,
+)
 def hash_tile_at(level: int, path: str, ws: WorkspaceDep) -> Response:
     if not 0 <= level <= 63:
         raise NotFoundError(f"no tile level {level}: levels are 0 to 63")
@@ -72,9 +103,10 @@ def hash_tile_at(level: int, path: str, ws: WorkspaceDep) -> Response:
 @router.get("/proof/inclusion", summary="Inclusion proof of a leaf (RFC 9162 §2.1.3)")
 def inclusion(
     ws: WorkspaceDep,
-    index: Annotated[int, Query(ge=0, description="leaf index")],
+    index: Annotated[int, Query(ge=0, le=MAX_INDEX, description="leaf index")],
     size: Annotated[
-        int | None, Query(ge=1, description="tree size (default: the latest checkpoint's)")
+        int | None,
+        Query(ge=1, le=MAX_INDEX, description="tree size (default: the latest checkpoint's)"),
     ] = None,
 ) -> dict[str, Any]:
     return inclusion_document(ws.ledger, index, size)
@@ -83,9 +115,10 @@ def inclusion(
 @router.get("/proof/consistency", summary="Consistency proof (RFC 9162 §2.1.4)")
 def consistency(
     ws: WorkspaceDep,
-    old: Annotated[int, Query(ge=0, description="the older tree size")],
+    old: Annotated[int, Query(ge=0, le=MAX_INDEX, description="the older tree size")],
     new: Annotated[
-        int | None, Query(ge=0, description="the newer tree size (default: the latest)")
+        int | None,
+        Query(ge=0, le=MAX_INDEX, description="the newer tree size (default: the latest)"),
     ] = None,
 ) -> dict[str, Any]:
     return consistency_document(ws.ledger, old, new)
@@ -94,7 +127,7 @@ def consistency(
 @router.get("/entries", summary="A page of log entries, each with its envelope")
 def entries(
     ws: WorkspaceDep,
-    start: Annotated[int, Query(ge=0)] = 0,
+    start: Annotated[int, Query(ge=0, le=MAX_INDEX)] = 0,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
 ) -> dict[str, Any]:
     return entry_page(ws.ledger, start, limit)

@@ -17,7 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from concord.errors import ConcordError, NotFoundError
+from concord.errors import ConcordError, NotFoundError, RateLimited
 
 PROBLEM_JSON = "application/problem+json"
 #: Problem types are URNs: they name the kind of problem and are not fetched.
@@ -71,13 +71,16 @@ def _title(exc: ConcordError) -> str:
 
 def concord_problem(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ConcordError)
-    return problem(
+    response = problem(
         exc.http_status,
         _title(exc),
         exc.message,
         kind=_slug(type(exc).__name__),
         errors=exc.details,
     )
+    if isinstance(exc, RateLimited):
+        response.headers["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 def validation_problem(_request: Request, exc: Exception) -> JSONResponse:

@@ -41,6 +41,24 @@ _SUBMISSION_BODY: dict[str, Any] = {
 }
 
 
+#: A receipt (``concord.ledger.receipts.Receipt.to_json``), for the OpenAPI document.
+RECEIPT_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["checkpoint", "inclusion_proof", "index", "leaf_hash", "statement_id"],
+    "properties": {
+        "checkpoint": {"type": "string", "description": "the signed checkpoint (C2SP note)"},
+        "inclusion_proof": {"type": "array", "items": {"type": "string"}},
+        "index": {"type": "integer", "minimum": 0},
+        "leaf_hash": {"type": "string", "description": "base64 of the RFC 9162 leaf hash"},
+        "statement_id": {"type": "string"},
+    },
+}
+
+
+def _receipt(description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": RECEIPT_SCHEMA}}}
+
+
 def _take(office: Office, body: bytes) -> tuple[Receipt, bool]:
     """Submit one submission; also say whether it was appended now (not logged before)."""
     submission = load_submission(body)
@@ -57,15 +75,17 @@ def _take(office: Office, body: bytes) -> tuple[Receipt, bool]:
     dependencies=[allowed("statements", "submit")],
     openapi_extra=_SUBMISSION_BODY,
     responses={
-        200: {"description": "already in the log: its receipt"},
-        201: {"description": "appended: the receipt (index, inclusion proof, checkpoint)"},
-        **responses(400, 401, 403, 409, 413, 422),
+        200: _receipt("already in the log: its receipt"),
+        201: _receipt("appended: the receipt (index, inclusion proof, checkpoint)"),
+        **responses(400, 401, 403, 408, 409, 413, 422),
     },
 )
 async def post_statement(request: Request, office: OfficeDep) -> JSONResponse:
     """Take a submission (``concord.submission/v1``, or a bare DSSE envelope): its tables
     are re-hashed and stored and its statement appended, or nothing is kept."""
-    body = await bodies.read_body(request, bodies.MAX_BODY_BYTES)
+    body = await bodies.read_body(
+        request, bodies.MAX_BODY_BYTES, office.workspace.settings.body_timeout
+    )
     receipt, appended = await run_in_threadpool(_take, office, body)
     return JSONResponse(
         receipt.to_json(),
@@ -77,7 +97,7 @@ async def post_statement(request: Request, office: OfficeDep) -> JSONResponse:
 @router.get(
     "/receipts/{statement_id}",
     summary="A logged statement's receipt",
-    responses=responses(404),
+    responses={200: _receipt("the receipt"), **responses(404)},
     dependencies=[allowed("receipts", "read")],
 )
 def get_receipt(statement_id: str, ws: WorkspaceDep) -> dict[str, Any]:

@@ -12,11 +12,12 @@ import typer
 from rich.console import Console
 
 from concord.cli.common import progress_bar, settings_of, workspace
-from concord.errors import ConcordError, VerificationError
+from concord.errors import ConcordError, InputError, VerificationError
 from concord.ledger.audit import rebuild as rebuild_log
 from concord.ledger.audit import verify_database
 from concord.ledger.export import export_tiles, verify_tiles
 from concord.ledger.notes import NoteVerifier
+from concord.ledger.verify import VerifyReport
 from concord.storage.files import write_public
 from concord.workspace import VKEY, Workspace, init_workspace
 
@@ -178,13 +179,32 @@ def verify(
         ),
     ] = True,
     as_json: Annotated[bool, typer.Option("--json", help="print the result as JSON")] = False,
+    server: Annotated[
+        str | None,
+        typer.Option(
+            help="follow the log served at this URL (GET /log/...) into a local mirror, "
+            "as an auditor does; needs --vkey"
+        ),
+    ] = None,
+    state: Annotated[
+        Path | None,
+        typer.Option(
+            help="with --server: the mirror folder, holding the checkpoint trusted last "
+            "(default: ./concord-mirror)"
+        ),
+    ] = None,
 ) -> None:
     """Check the whole log end to end; names the first bad entry and exits non-zero.
 
     On a workspace it also replays the log into fresh tables and compares them with the
     live ones, as `concord rebuild` does. An export is checked against the office's key
-    given from outside it (--vkey).
+    given from outside it (--vkey). With --server, the log is fetched over HTTP: only
+    the tiles the mirror lacks, checked against the checkpoint trusted last (a rollback
+    or a fork is refused, exit 2, and the trusted checkpoint kept).
     """
+    if server is not None or state is not None:
+        _verify_server(ctx, server, vkey, state, as_json=as_json)
+        return
     verifier = _verifier(ctx, key, tiles, vkey=vkey, trust_export_key=trust_export_key)
     trusted_note = trusted.read_text() if trusted else None
     store: dict[str, object] | None = None
@@ -250,18 +270,49 @@ def verify(
             )
         )
         return
+    _print_verified(report, replayed=replay and tiles is None, witnessed=witnessed)
+    if tiles is None:
+        out.print(_store_line(store), highlight=False)
+
+
+def _print_verified(report: VerifyReport, *, replayed: bool, witnessed: str | None) -> None:
     out.print(
         f"[green]verified[/]: {report.size} entries, {report.statements} signatures and roles, "
         f"{report.checkpoints} checkpoint(s); root {_b64(report.root)}"
     )
-    if replay and tiles is None:
+    if replayed:
         out.print("replayed: every table matches a replay of the log")
     if report.trusted is not None:
         out.print(f"extends the trusted checkpoint of size {report.trusted.size}")
     if witnessed is not None:
         out.print(witnessed)
-    if tiles is None:
-        out.print(_store_line(store), highlight=False)
+
+
+def _verify_server(
+    ctx: typer.Context, server: str | None, vkey: Path | None, state: Path | None, *, as_json: bool
+) -> None:
+    from concord.cli.remote import DEFAULT_STATE, follow_server, follow_summary
+
+    if server is None:
+        raise InputError("--state is the mirror of --server: give --server URL too")
+
+    folder = state or DEFAULT_STATE
+    report = follow_server(server, vkey, folder, settings_of(ctx).verify_workers)
+    if as_json:
+        typer.echo(json.dumps(follow_summary(report, folder), sort_keys=True))
+        return
+    out.print(
+        f"[green]verified[/]: {report.checkpoint.size} entries of {server}, "
+        f"{report.verified.statements} signatures and roles; root "
+        f"{_b64(report.checkpoint.root)}"
+    )
+    if report.previous is not None:
+        out.print(f"extends the checkpoint of size {report.previous.size} trusted before")
+    out.print(
+        f"fetched {report.fetched} tile(s), kept {report.kept} full tile(s) already held; "
+        f"trusted checkpoint in {folder}",
+        highlight=False,
+    )
 
 
 def _witnessed(

@@ -26,8 +26,17 @@ def serve(
     if workers < 1:
         raise ConfigurationError(f"--workers {workers}: at least one worker is needed")
     settings = settings_of(ctx)
+    # uvicorn's own limits: an idle keep-alive connection is closed after
+    # CONCORD_KEEP_ALIVE seconds; h11 refuses request heads over 16 KiB (its default).
+    keep_alive, max_head = settings.keep_alive, 16 * 1024
     if workers == 1:
-        uvicorn.run(create_app(settings), host=host, port=port)
+        uvicorn.run(
+            create_app(settings),
+            host=host,
+            port=port,
+            timeout_keep_alive=keep_alive,
+            h11_max_incomplete_event_size=max_head,
+        )
         return
     # Opened once here so that a missing workspace is an error before any worker starts.
     open_workspace(settings).close()
@@ -37,6 +46,8 @@ def serve(
     uvicorn.run(
         "concord.api.app:app_from_environment",
         factory=True,
+        timeout_keep_alive=keep_alive,
+        h11_max_incomplete_event_size=max_head,
         host=host,
         port=port,
         workers=workers,

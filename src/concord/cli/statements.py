@@ -25,11 +25,13 @@ from rich.console import Console
 from typer.core import TyperGroup
 
 from concord.cli.common import workspace
-from concord.errors import ConcordError, MalformedStatement, VerificationError
+from concord.cli.remote import ServerOption
+from concord.errors import ConcordError, InputError, MalformedStatement, VerificationError
 from concord.identity.canonical import parse_json
 from concord.inputs import MAX_JSON_FILE_BYTES, MAX_TABLE_BYTES, read_input
 
 if TYPE_CHECKING:
+    from concord.identity.keys import SigningKey
     from concord.ledger.receipts import Receipt
     from concord.submission import Submission
 
@@ -87,8 +89,20 @@ def _finish(
     submission: Submission,
     out_file: Path | None,
     submit_now: bool,
+    server: str | None = None,
+    key: SigningKey | None = None,
 ) -> None:
-    """Write the submission, or submit it into the workspace and print its receipt."""
+    """Write the submission; submit it into the workspace, or to the office's server,
+    and print its receipt."""
+    if server is not None:
+        from concord.cli.remote import print_receipts, submit_to
+
+        if submit_now:
+            raise InputError("--submit and --server: choose one (the workspace, or the server)")
+        if out_file is not None:
+            _emit(submission.dumps(), out_file)
+        print_receipts(submit_to(server, [submission], key))
+        return
     if not submit_now:
         _emit(submission.dumps(), out_file)
         return
@@ -121,8 +135,13 @@ def sign(
     submit_now: Annotated[
         bool, typer.Option("--submit", help="submit it into the workspace at once")
     ] = False,
+    server: ServerOption = None,
 ) -> None:
-    """Sign a statement with your own key and write the submission (envelope + tables)."""
+    """Sign a statement with your own key and write the submission (envelope + tables).
+
+    With --server, the submission is posted to the office's server and its receipt
+    printed (JSON); --out still keeps a copy of the submission.
+    """
     from concord.identity.keys import SigningKey
     from concord.registry import default_registry
     from concord.submission import sign_submission
@@ -131,16 +150,17 @@ def sign(
     if not isinstance(body, dict):
         raise MalformedStatement(f"{body_file}: a statement body is a JSON object")
     tables = [_read(path, "table", MAX_TABLE_BYTES) for path in table or []]
+    signer = SigningKey.load(key)
     submission = sign_submission(
         default_registry(),
-        SigningKey.load(key),
+        signer,
         statement_type,
         body,
         issued_at=parse_when(issued_at),
         tables=tables,
         statement_id=statement_id,
     )
-    _finish(ctx, submission, out_file, submit_now)
+    _finish(ctx, submission, out_file, submit_now, server, signer)
 
 
 def submit(
@@ -152,16 +172,32 @@ def submit(
     receipts: Annotated[
         Path | None, typer.Option(help="write the receipts here as JSON lines")
     ] = None,
+    server: ServerOption = None,
+    key: Annotated[
+        Path | None,
+        typer.Option(
+            "--key", help="with --server: your private key, which signs the requests (RFC 9421)"
+        ),
+    ] = None,
 ) -> None:
     """Take signed submissions at the office; all of them are appended or none is.
 
     Every table a submission carries is re-hashed and stored; a refused submission
-    leaves nothing behind.
+    leaves nothing behind. With --server, each submission is posted to the office's
+    server (POST /statements) in turn, from your own machine: the first refused one
+    stops the rest, and the receipts of those taken before it are printed.
     """
     from concord.submission import read_submissions
     from concord.submission import submit as submit_all
 
     submissions = [s for path in files for s in read_submissions(path)]
+    if server is not None:
+        from concord.cli.remote import print_receipts, submit_to
+        from concord.identity.keys import SigningKey
+
+        signer = None if key is None else SigningKey.load(key)
+        print_receipts(submit_to(server, submissions, signer), receipts)
+        return
     with workspace(ctx) as ws:
         result = submit_all(ws, submissions)
     lines = [json.dumps(r.to_json(), sort_keys=True) for r in result]
@@ -243,7 +279,7 @@ def receipt_verify(
 # --- concord act TYPE: a command per statement type, from its schema -----------------
 
 #: Options every act command has; a body field of the same name gets a ``body-`` prefix.
-_COMMON = {"key", "issued_at", "id", "table", "out", "submit", "help", "ctx"}
+_COMMON = {"key", "issued_at", "id", "table", "out", "submit", "server", "help", "ctx"}
 _KW = inspect.Parameter.KEYWORD_ONLY
 
 
@@ -395,6 +431,7 @@ _COMMON_PARAMETERS = [
             bool, typer.Option("--submit", help="submit it into the workspace at once")
         ],
     ),
+    inspect.Parameter("server", _KW, default=None, annotation=ServerOption),
 ]
 
 
@@ -406,16 +443,24 @@ def act_command(statement_type: str, model: type[BaseModel], roles: frozenset[st
 
     def command(ctx: typer.Context, **values: Any) -> None:
         tables = [_read(p, "table", MAX_TABLE_BYTES) for p in values.pop("table_files") or []]
+        signer = SigningKey.load(values.pop("key_file"))
         submission = sign_submission(
             default_registry(),
-            SigningKey.load(values.pop("key_file")),
+            signer,
             statement_type,
             body_from_options(model, values),
             issued_at=parse_when(values.pop("issued_at")),
             tables=tables,
             statement_id=values.pop("statement_id"),
         )
-        _finish(ctx, submission, values.pop("out_file"), values.pop("submit_now"))
+        _finish(
+            ctx,
+            submission,
+            values.pop("out_file"),
+            values.pop("submit_now"),
+            values.pop("server"),
+            signer,
+        )
 
     fields = [p for n, i in model.model_fields.items() if (p := _field_parameter(n, i))]
     ctx_param = inspect.Parameter(

@@ -244,7 +244,7 @@ class Ledger:
         with Session(self.engine) as session:
             with session.begin():
                 lock_sequencer(session.connection(execution_options=APPEND))
-                self._sync(session)
+                self._sync(session, appending=True)
                 fresh, known = self._split_known(session, statements)
                 state = self._state.copy() if fresh else self._state
                 frontier = state.frontier
@@ -448,15 +448,22 @@ class Ledger:
 
     # -- state -----------------------------------------------------------------
 
-    def _sync(self, session: Session) -> None:
+    def _sync(self, session: Session, *, appending: bool = False) -> None:
         """Catch up with appends made by other writers since this process last looked.
 
         The state is derived from the entries and checked against the office's latest
         signed checkpoint (:mod:`concord.ledger.trusted`), never read from the tables
-        that project it: an edited table cannot change who may sign what.
+        that project it: an edited table cannot change who may sign what. With
+        ``appending`` (under the sequencer lock, where reads are current) a log shorter
+        than one this process signed is a rollback.
         """
         size = store.tree_size(session)
         if size == self._size:
+            return
+        if size < self._size and not appending:
+            # A reader's snapshot older than an append this process has made since (in
+            # another thread): the state held is newer, and trusted. A log that really
+            # shrank is refused by the next append, which reads under the lock.
             return
         checkpoint = trusted.latest_signed(session, self.signer.verifier(), self.origin)
         signed = 0 if checkpoint is None else checkpoint.size
