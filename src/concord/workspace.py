@@ -36,6 +36,7 @@ from concord.ledger.service import Ledger
 from concord.ledger.statements import make_payload
 from concord.registry import default_registry
 from concord.storage.db import make_engine, migrate
+from concord.storage.files import write_public
 from concord.storage.resources import attach
 
 OFFICE_KEY = "office.json"
@@ -136,7 +137,7 @@ def init_workspace(
         office.save(pending / OFFICE_KEY)
         _write_private(pending / LOG_KEY, signer.skey() + "\n")
     settings.blobs_dir.mkdir(parents=True, exist_ok=True)
-    write_public(settings.home / VKEY, signer.verifier().vkey() + "\n")
+    write_public(settings.home / VKEY, (signer.verifier().vkey() + "\n").encode())
     workspace = _assemble(settings, office, signer)
     try:
         if workspace.ledger.size() == 0:
@@ -182,12 +183,6 @@ def _write_private(path: Path, text: str) -> None:
         handle.write(text)
         handle.flush()
         os.fsync(handle.fileno())
-
-
-def write_public(path: Path, text: str) -> None:
-    """Write a file anyone may read (0644), whatever the umask."""
-    path.write_text(text)
-    path.chmod(0o644)
 
 
 def open_workspace(settings: Settings) -> Workspace:

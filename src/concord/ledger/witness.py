@@ -33,6 +33,7 @@ from concord.identity.keys import verify_signature
 from concord.ledger import merkle, store
 from concord.ledger.notes import Checkpoint, NoteVerifier, open_checkpoint
 from concord.ledger.service import Ledger
+from concord.storage.files import write_public
 
 _COSIGNATURE = b"\x04"
 _DASH = "\u2014 "
@@ -156,8 +157,7 @@ class WitnessKey:
         with os.fdopen(fd, "w") as handle:
             handle.write(self.skey() + "\n")
         public = path.with_name(path.name + ".vkey")
-        public.write_text(self.verifier.vkey() + "\n")
-        public.chmod(0o644)
+        write_public(public, (self.verifier.vkey() + "\n").encode())
         return public
 
 
